@@ -1,0 +1,252 @@
+"""Figures used across the chapters: decision regions, error surfaces and learning curves.
+
+Every function draws on a given matplotlib Axes (or makes a new figure when
+``ax`` is None) and returns the Axes; nothing calls ``plt.show()``, so the
+functions work with any backend, Agg included. `use_course_style` sets the
+shared look; `CLASS_COLOURS` is the colour-blind-safe palette (Okabe & Ito).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from cycler import cycler
+from matplotlib.ticker import MaxNLocator
+from scipy.interpolate import RegularGridInterpolator
+
+CLASS_COLOURS = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+_PATH_COLOURS = CLASS_COLOURS[1:]  # blue is hard to see on the viridis error surface
+
+_COURSE_STYLE = {
+    "figure.figsize": (6.0, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=CLASS_COLOURS),
+    "image.cmap": "viridis",
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5,
+}
+
+
+def use_course_style() -> None:
+    """Set the course's matplotlib rcParams (book-page figure size, fonts, grid, colour-blind-safe cycle)."""
+    plt.rcParams.update(_COURSE_STYLE)
+
+
+def _class_colour(k: int) -> str:
+    return CLASS_COLOURS[k % len(CLASS_COLOURS)]
+
+
+def _new_axes_if_none(ax):
+    return plt.subplots()[1] if ax is None else ax
+
+
+def _as_points_2d(name: str, points) -> np.ndarray:
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (N, 2), got {points.shape}")
+    return points
+
+
+def _label_function(predict):
+    """The callable behind ``predict``: its ``.predict`` method if it has one, else ``predict`` itself."""
+    function = getattr(predict, "predict", predict)
+    if not callable(function):
+        raise TypeError(f"predict must be callable or have a .predict method, got {type(predict).__name__}")
+    return function
+
+
+def plot_decision_regions(predict, X, t, ax=None, resolution: int = 200, padding: float = 0.5, title=None):
+    """Filled class regions of ``predict`` over X (N, 2) with padding, and the points t (N,) on top.
+
+    ``predict`` maps an (M, 2) array to integer labels (M,); it may also be an
+    object with a ``.predict`` method (scikit-learn style). Returns the Axes.
+    """
+    X = _as_points_2d("X", X)
+    t = np.asarray(t)
+    if t.shape != (len(X),):
+        raise ValueError(f"t must have shape ({len(X)},) to match X, got {t.shape}")
+    if resolution < 2:
+        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    label_of = _label_function(predict)
+    ax = _new_axes_if_none(ax)
+
+    low, high = X.min(axis=0) - padding, X.max(axis=0) + padding
+    x1, x2 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    grid_points = np.column_stack([x1.ravel(), x2.ravel()])
+    labels = np.asarray(label_of(grid_points))
+    if labels.size != len(grid_points):
+        raise ValueError(f"predict must return {len(grid_points)} labels for {len(grid_points)} points, got shape {labels.shape}")
+    labels = np.rint(labels).astype(np.int64).reshape(x1.shape)
+
+    t = t.astype(np.int64)
+    n_classes = int(max(labels.max(), t.max())) + 1
+    colours = [_class_colour(k) for k in range(n_classes)]
+    ax.contourf(x1, x2, labels, levels=np.arange(n_classes + 1) - 0.5, colors=colours, alpha=0.3)
+    for k in np.unique(t):
+        members = t == k
+        ax.scatter(X[members, 0], X[members, 1], color=colours[k], edgecolors="black", linewidths=0.5, s=25, label=f"$t = {k}$")
+
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="best")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _validated_paths(paths, labels) -> list[np.ndarray]:
+    paths = [] if paths is None else [_as_points_2d(f"paths[{i}]", path) for i, path in enumerate(paths)]
+    if labels is not None and len(labels) != len(paths):
+        raise ValueError(f"labels must give one label per path: expected {len(paths)}, got {len(labels)}")
+    return paths
+
+
+def _heights_on_grid(w1_values, w2_values, E_grid, path) -> np.ndarray:
+    """E at the path points (T,), bilinearly interpolated from the grid; points outside are clamped to its edge."""
+    interpolate = RegularGridInterpolator((w2_values, w1_values), E_grid)
+    w1 = np.clip(path[:, 0], w1_values.min(), w1_values.max())
+    w2 = np.clip(path[:, 1], w2_values.min(), w2_values.max())
+    return interpolate(np.column_stack([w2, w1]))
+
+
+def _draw_contour(ax, w1_values, w2_values, E_grid) -> None:
+    filled = ax.contourf(w1_values, w2_values, E_grid, levels=30, cmap="viridis")
+    ax.contour(w1_values, w2_values, E_grid, levels=filled.levels[::3], colors="white", linewidths=0.5, alpha=0.7)
+    ax.figure.colorbar(filled, ax=ax, label="error $E(\\mathbf{w})$")
+    ax.grid(False)
+
+
+def _draw_surface(ax, w1_values, w2_values, E_grid) -> None:
+    w1, w2 = np.meshgrid(w1_values, w2_values)
+    ax.plot_surface(w1, w2, E_grid, cmap="viridis", alpha=0.7, linewidth=0, antialiased=True)
+    ax.set_zlabel("$E(\\mathbf{w})$")
+
+
+def plot_error_surface(w1_values, w2_values, E_grid, paths=None, kind: str = "contour", ax=None, labels=None):
+    """Draw E_grid (n2, n1) over w1_values (n1,) x w2_values (n2,) (as from `dlcore.surface.error_grid`).
+
+    ``kind="contour"``: filled contours, contour lines and a colour bar;
+    ``kind="3d"``: a surface on a 3-D Axes (made if ``ax`` is None). ``paths``
+    are (T, 2) arrays of weights, drawn as lines with markers and a star at
+    the start, named by ``labels``. On the 3-D plot a path's heights are
+    bilinearly interpolated from E_grid (points off the grid take the value at
+    its nearest edge), so the grid axes must be increasing. Returns the Axes.
+    """
+    w1_values = np.asarray(w1_values, dtype=np.float64)
+    w2_values = np.asarray(w2_values, dtype=np.float64)
+    E_grid = np.asarray(E_grid, dtype=np.float64)
+    if w1_values.ndim != 1 or w2_values.ndim != 1 or E_grid.shape != (len(w2_values), len(w1_values)):
+        raise ValueError(
+            f"E_grid must have shape (len(w2_values), len(w1_values)) = ({w2_values.size}, {w1_values.size}) "
+            f"for 1-D w1_values and w2_values, got {E_grid.shape}"
+        )
+    if kind not in ("contour", "3d"):
+        raise ValueError(f"kind must be 'contour' or '3d', got {kind!r}")
+    paths = _validated_paths(paths, labels)
+
+    if kind == "contour":
+        ax = _new_axes_if_none(ax)
+        _draw_contour(ax, w1_values, w2_values, E_grid)
+    else:
+        ax = plt.figure().add_subplot(projection="3d") if ax is None else ax
+        if ax.name != "3d":
+            raise ValueError(f"kind='3d' needs a 3-D Axes (projection='3d'), got a {ax.name!r} Axes")
+        if np.any(np.diff(w1_values) <= 0) or np.any(np.diff(w2_values) <= 0):
+            raise ValueError("kind='3d' needs strictly increasing w1_values and w2_values")
+        _draw_surface(ax, w1_values, w2_values, E_grid)
+
+    for i, path in enumerate(paths):
+        coordinates = [path[:, 0], path[:, 1]]
+        if kind == "3d":
+            coordinates.append(_heights_on_grid(w1_values, w2_values, E_grid, path))
+        colour = _PATH_COLOURS[i % len(_PATH_COLOURS)]
+        label = None if labels is None else labels[i]
+        ax.plot(*coordinates, color=colour, marker="o", markersize=3, label=label)
+        ax.plot(*[c[:1] for c in coordinates], color=colour, marker="*", markersize=12, markeredgecolor="black", linestyle="none")
+
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    if labels is not None and paths:
+        ax.legend(loc="best")
+    return ax
+
+
+def _epoch_series(history: Mapping, key: str, n_epochs: int) -> np.ndarray:
+    values = np.asarray(history.get(key, []), dtype=np.float64)
+    if values.ndim != 1 or len(values) not in (0, n_epochs):
+        raise ValueError(f"history[{key!r}] must be empty or hold {n_epochs} values (one per epoch), got shape {values.shape}")
+    return values
+
+
+def _plot_series(ax, epochs, curves: Sequence[tuple[str, np.ndarray]]) -> bool:
+    """Plot each non-empty, not-all-NaN curve; return whether anything was drawn."""
+    drawn = False
+    for label, values in curves:
+        if len(values) and not np.all(np.isnan(values)):
+            ax.plot(epochs, values, label=label)
+            drawn = True
+    return drawn
+
+
+def plot_learning_curves(history: Mapping, ax=None):
+    """Loss and accuracy per epoch (x from 1) in two panels, with a dashed line at ``best_epoch``.
+
+    ``history`` maps 'train_loss' (n_epochs,) and optionally 'val_loss',
+    'train_accuracy', 'val_accuracy' (empty or n_epochs values; NaN accuracy
+    as in regression is skipped) and 'best_epoch' (0-based index or None).
+    ``ax`` is None (a new figure) or a pair of Axes (loss, accuracy).
+    Returns the array of the two Axes.
+    """
+    if "train_loss" not in history or len(history["train_loss"]) == 0:
+        raise ValueError(f"history needs a non-empty 'train_loss' list, got keys {sorted(history)}")
+    n_epochs = len(history["train_loss"])
+    series = {key: _epoch_series(history, key, n_epochs) for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}
+    best_epoch = history.get("best_epoch")
+    if best_epoch is not None and not 0 <= best_epoch < n_epochs:
+        raise ValueError(f"best_epoch must be a 0-based epoch index in [0, {n_epochs}), got {best_epoch!r}")
+    axes = plt.subplots(1, 2, figsize=(10.0, 4.0))[1] if ax is None else np.asarray(ax, dtype=object).ravel()
+    if len(axes) != 2:
+        raise ValueError(f"ax must be None or a pair of Axes (loss, accuracy), got {len(axes)} Axes")
+
+    epochs = np.arange(1, n_epochs + 1)
+    panels = (
+        (axes[0], "loss", [("training", series["train_loss"]), ("validation", series["val_loss"])]),
+        (axes[1], "accuracy", [("training", series["train_accuracy"]), ("validation", series["val_accuracy"])]),
+    )
+    for panel, quantity, curves in panels:
+        panel.set_xlabel("epoch")
+        panel.set_ylabel(quantity)
+        panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if not _plot_series(panel, epochs, curves):
+            panel.text(0.5, 0.5, f"no {quantity} recorded", transform=panel.transAxes, ha="center", va="center")
+            continue
+        if best_epoch is not None:
+            panel.axvline(best_epoch + 1, color="black", linestyle="--", linewidth=1.0, label=f"early stopping (epoch {best_epoch + 1})")
+        panel.set_xlim(1, max(n_epochs, 2))
+        panel.legend(loc="best")
+    return axes

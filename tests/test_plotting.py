@@ -1,0 +1,268 @@
+"""Tests for dlcore.plotting and the numerics of dlcore.surface (Agg backend, figures closed after each test)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlcore import plotting, surface  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _two_blobs():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-1.0, 0.3, size=(20, 2)), rng.normal(1.0, 0.3, size=(20, 2))])
+    t = np.repeat([0, 1], 20)
+    return X, t
+
+
+def _predict_by_sum(points):
+    return (points.sum(axis=1) > 0).astype(int)
+
+
+class _SumClassifier:
+    def predict(self, points):
+        return _predict_by_sum(points)
+
+
+# --- surface ---------------------------------------------------------------------------------
+
+A = np.array([[3.0, 0.5], [0.5, 1.0]])
+LAMBDA_MAX = np.linalg.eigvalsh(A).max()
+
+
+def _quadratic_error(w):
+    return 0.5 * w @ A @ w
+
+
+def _quadratic_gradient(w):
+    return A @ w
+
+
+def test_error_grid_rows_follow_w2_and_columns_follow_w1():
+    w1_values = np.array([0.0, 1.0, 2.0])
+    w2_values = np.array([10.0, 20.0])
+    grid = surface.error_grid(lambda w: w[0] + 100.0 * w[1], w1_values, w2_values)
+    assert grid.shape == (2, 3), f"expected (len(w2), len(w1)) = (2, 3), got {grid.shape}"
+    assert grid[1, 2] == 2.0 + 100.0 * 20.0, f"grid[1, 2] should be E(w1=2, w2=20), got {grid[1, 2]}"
+    assert grid[0, 1] == 1.0 + 100.0 * 10.0
+
+
+def test_error_grid_rejects_non_1d_values():
+    with pytest.raises(ValueError, match=r"w2_values must be a non-empty 1-D array, got shape \(2, 2\)"):
+        surface.error_grid(_quadratic_error, [0.0, 1.0], [[0.0, 1.0], [2.0, 3.0]])
+
+
+def test_gradient_descent_path_converges_for_small_eta():
+    path = surface.gradient_descent_path(_quadratic_gradient, [2.0, -1.5], eta=0.5 / LAMBDA_MAX, n_steps=200)
+    assert path.shape == (201, 2)
+    np.testing.assert_array_equal(path[0], [2.0, -1.5])
+    np.testing.assert_allclose(path[1], path[0] - 0.5 / LAMBDA_MAX * A @ path[0])
+    assert np.linalg.norm(path[-1]) < 1e-6, f"should converge to 0, ended at {path[-1]}"
+
+
+def test_gradient_descent_path_stops_at_divergence_with_finite_rows():
+    eta = 2.5 / LAMBDA_MAX
+    path = surface.gradient_descent_path(_quadratic_gradient, [1.0, 1.0], eta=eta, n_steps=5000)
+    assert 2 < len(path) < 5001, f"divergent run should stop early, got {len(path)} rows"
+    assert np.all(np.isfinite(path)), "returned path must hold finite rows only"
+    assert np.abs(path[-1]).max() > 1e100, "iterates should have blown up before stopping"
+
+
+def test_gradient_descent_path_with_zero_steps_is_the_start():
+    path = surface.gradient_descent_path(_quadratic_gradient, [1.0, 2.0], eta=0.1, n_steps=0)
+    np.testing.assert_array_equal(path, [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"eta": 0.0}, "eta must be a finite number > 0, got 0.0"),
+        ({"eta": -0.1}, "eta must be a finite number > 0"),
+        ({"n_steps": -1}, "n_steps must be an integer >= 0, got -1"),
+        ({"w0": [[1.0, 2.0]]}, "w0 must be a finite 1-D array"),
+    ],
+)
+def test_gradient_descent_path_rejects_bad_arguments(kwargs, message):
+    arguments = {"grad": _quadratic_gradient, "w0": [1.0, 2.0], "eta": 0.1, "n_steps": 5} | kwargs
+    with pytest.raises(ValueError, match=message):
+        surface.gradient_descent_path(**arguments)
+
+
+# --- style -----------------------------------------------------------------------------------
+
+
+def test_use_course_style_is_idempotent_and_sets_book_figure_size():
+    plotting.use_course_style()
+    first = dict(plt.rcParams)
+    plotting.use_course_style()
+    assert dict(plt.rcParams) == first, "a second call changed rcParams"
+    assert tuple(plt.rcParams["figure.figsize"]) == (6.0, 4.0)
+    assert plt.rcParams["axes.grid"] is True
+
+
+# --- decision regions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("predict", [_predict_by_sum, _SumClassifier()], ids=["callable", "object_with_predict"])
+def test_decision_regions_accept_callable_and_predict_object(predict):
+    X, t = _two_blobs()
+    ax = plotting.plot_decision_regions(predict, X, t, resolution=50, title="linear")
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("$x_1$", "$x_2$", "linear")
+    legend_texts = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend_texts == ["$t = 0$", "$t = 1$"], f"legend should name the classes, got {legend_texts}"
+    assert len(ax.collections) >= 3, "expected the filled regions and one scatter per class"
+    assert ax.get_xlim()[0] == pytest.approx(X[:, 0].min() - 0.5)
+
+
+def test_decision_regions_draw_on_a_given_axes():
+    X, t = _two_blobs()
+    _, ax = plt.subplots()
+    assert plotting.plot_decision_regions(_predict_by_sum, X, t, ax=ax, resolution=20) is ax
+
+
+@pytest.mark.parametrize("X", [np.zeros((5, 3)), np.zeros(5)], ids=["three_columns", "one_dimensional"])
+def test_decision_regions_reject_X_that_is_not_n_by_2(X):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
+        plotting.plot_decision_regions(_predict_by_sum, X, np.zeros(5, dtype=int))
+
+
+def test_decision_regions_reject_mismatched_t():
+    X, _ = _two_blobs()
+    with pytest.raises(ValueError, match=r"t must have shape \(40,\)"):
+        plotting.plot_decision_regions(_predict_by_sum, X, np.zeros(39, dtype=int))
+
+
+# --- error surface ---------------------------------------------------------------------------
+
+
+def _surface_and_paths():
+    w1_values = np.linspace(-2.0, 2.0, 30)
+    w2_values = np.linspace(-2.0, 2.0, 25)
+    grid = surface.error_grid(_quadratic_error, w1_values, w2_values)
+    paths = [
+        surface.gradient_descent_path(_quadratic_gradient, [1.8, 1.5], eta=0.1, n_steps=20),
+        surface.gradient_descent_path(_quadratic_gradient, [-1.5, 1.8], eta=0.3, n_steps=20),
+    ]
+    return w1_values, w2_values, grid, paths
+
+
+def test_error_surface_contour_with_paths_and_colour_bar():
+    w1_values, w2_values, grid, paths = _surface_and_paths()
+    ax = plotting.plot_error_surface(w1_values, w2_values, grid, paths=paths, labels=["eta=0.1", "eta=0.3"])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$w_1$", "$w_2$")
+    assert len(ax.lines) == 4, f"expected a line and a start marker per path, got {len(ax.lines)} lines"
+    np.testing.assert_allclose(ax.lines[0].get_xydata(), paths[0])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["eta=0.1", "eta=0.3"]
+    colour_bar_labels = [other.get_ylabel() for other in ax.figure.axes if other is not ax]
+    assert colour_bar_labels == ["error $E(\\mathbf{w})$"], f"colour bar label: {colour_bar_labels}"
+
+
+def test_error_surface_3d_lifts_paths_onto_the_surface():
+    w1_values, w2_values, grid, paths = _surface_and_paths()
+    ax = plotting.plot_error_surface(w1_values, w2_values, grid, paths=paths, kind="3d", labels=["a", "b"])
+    assert ax.name == "3d"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$w_1$", "$w_2$")
+    assert len(ax.lines) == 4
+    x, y, z = ax.lines[0].get_data_3d()
+    np.testing.assert_allclose(np.column_stack([x, y]), paths[0])
+    exact_heights = [_quadratic_error(w) for w in paths[0]]
+    np.testing.assert_allclose(z, exact_heights, atol=0.05, err_msg="path heights should follow E on the grid")
+
+
+def test_error_surface_without_paths():
+    w1_values, w2_values, grid, _ = _surface_and_paths()
+    ax = plotting.plot_error_surface(w1_values, w2_values, grid)
+    assert len(ax.lines) == 0
+    assert ax.get_legend() is None
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"E_grid": np.zeros((30, 25))}, r"E_grid must have shape .* = \(25, 30\)"),
+        ({"kind": "surface"}, "kind must be 'contour' or '3d', got 'surface'"),
+        ({"paths": [np.zeros((5, 3))]}, r"paths\[0\] must have shape \(N, 2\), got \(5, 3\)"),
+        ({"labels": ["only one"]}, "one label per path: expected 2, got 1"),
+    ],
+)
+def test_error_surface_rejects_bad_input(change, message):
+    w1_values, w2_values, grid, paths = _surface_and_paths()
+    arguments = {"w1_values": w1_values, "w2_values": w2_values, "E_grid": grid, "paths": paths} | change
+    with pytest.raises(ValueError, match=message):
+        plotting.plot_error_surface(**arguments)
+
+
+def test_error_surface_3d_rejects_flat_axes():
+    w1_values, w2_values, grid, _ = _surface_and_paths()
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="needs a 3-D Axes"):
+        plotting.plot_error_surface(w1_values, w2_values, grid, kind="3d", ax=ax)
+
+
+# --- learning curves -------------------------------------------------------------------------
+
+
+def _history(with_validation=True, best_epoch=None, accuracy=True):
+    n = 6
+    history = {
+        "train_loss": list(np.linspace(1.0, 0.2, n)),
+        "val_loss": list(np.linspace(1.1, 0.5, n)) if with_validation else [],
+        "train_accuracy": list(np.linspace(0.5, 0.9, n)) if accuracy else [float("nan")] * n,
+        "val_accuracy": (list(np.linspace(0.4, 0.8, n)) if accuracy else [float("nan")] * n) if with_validation else [],
+    }
+    if best_epoch is not None:
+        history["best_epoch"] = best_epoch
+    return history
+
+
+def test_learning_curves_with_validation_and_best_epoch():
+    loss_ax, accuracy_ax = plotting.plot_learning_curves(_history(best_epoch=3))
+    assert (loss_ax.get_xlabel(), loss_ax.get_ylabel()) == ("epoch", "loss")
+    assert (accuracy_ax.get_xlabel(), accuracy_ax.get_ylabel()) == ("epoch", "accuracy")
+    assert len(loss_ax.lines) == 3, "training, validation and the early-stopping line"
+    assert len(accuracy_ax.lines) == 3
+    early_stopping = loss_ax.lines[-1]
+    assert early_stopping.get_linestyle() == "--" and list(early_stopping.get_xdata()) == [4, 4]
+    assert loss_ax.lines[0].get_xdata()[0] == 1, "epochs should start at 1"
+    assert "early stopping" in loss_ax.get_legend().get_texts()[-1].get_text()
+
+
+def test_learning_curves_without_validation_or_best_epoch():
+    loss_ax, accuracy_ax = plotting.plot_learning_curves(_history(with_validation=False))
+    assert len(loss_ax.lines) == 1 and len(accuracy_ax.lines) == 1
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["training"]
+
+
+def test_learning_curves_skip_all_nan_accuracy():
+    loss_ax, accuracy_ax = plotting.plot_learning_curves(_history(best_epoch=2, accuracy=False))
+    assert len(loss_ax.lines) == 3
+    assert len(accuracy_ax.lines) == 0, "an all-NaN accuracy should draw no curves"
+    assert any("no accuracy" in text.get_text() for text in accuracy_ax.texts)
+
+
+def test_learning_curves_draw_on_given_axes():
+    _, axes = plt.subplots(1, 2)
+    returned = plotting.plot_learning_curves(_history(), ax=axes)
+    assert list(returned) == list(axes)
+
+
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        ({"train_loss": []}, "non-empty 'train_loss'"),
+        ({"train_loss": [1.0, 0.5], "val_loss": [1.0]}, r"history\['val_loss'\] must be empty or hold 2 values"),
+        ({"train_loss": [1.0, 0.5], "best_epoch": 2}, r"best_epoch must be a 0-based epoch index in \[0, 2\), got 2"),
+    ],
+)
+def test_learning_curves_reject_bad_history(history, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.plot_learning_curves(history)
