@@ -1,0 +1,64 @@
+"""Sphinx extension: a book that reads offline and re-executes when dlcore changes.
+
+* MathJax is served from the book itself (the MathJax 3 files that the ``django-static-mathjax``
+  package ships), not from a CDN, so equations render without a network.
+* The notebook execution cache is keyed on the content of ``dlcore``: when any of its files
+  changes, the cache is cleared and every chapter runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import mathjax
+
+MATHJAX_ES5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+# tex-chtml.js bundles the TeX input and HTML output; these are what it loads on demand
+MATHJAX_PARTS = ["tex-chtml.js", "output/chtml", "input/tex/extensions", "a11y", "ui", "adaptors"]
+DLCORE = Path(__file__).resolve().parents[1] / "dlcore"
+
+
+def dlcore_fingerprint() -> str:
+    """SHA-256 over the names and contents of dlcore's Python files."""
+    digest = hashlib.sha256()
+    for path in sorted(DLCORE.rglob("*.py")):
+        digest.update(str(path.relative_to(DLCORE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def clear_cache_if_dlcore_changed(app, config) -> None:
+    cache = Path(config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
+    stamp = cache.parent / ".dlcore-fingerprint"
+    fingerprint = dlcore_fingerprint()
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    shutil.rmtree(cache, ignore_errors=True)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+
+
+def use_local_mathjax(app, config) -> None:
+    config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def copy_mathjax(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        source = MATHJAX_ES5 / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, dirs_exist_ok=True)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / part)
+
+
+def setup(app):
+    app.connect("config-inited", use_local_mathjax)
+    app.connect("config-inited", clear_cache_if_dlcore_changed)
+    app.connect("build-finished", copy_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
