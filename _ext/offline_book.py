@@ -4,6 +4,8 @@
   package ships), not from a CDN, so equations render without a network.
 * The notebook execution cache is keyed on the content of ``dlcore``: when any of its files
   changes, the cache is cleared and every chapter runs again.
+* Each script is included once: sphinx-thebe adds its inline configuration twice, and the second
+  ``const`` declaration is a console error on every page.
 """
 
 from __future__ import annotations
@@ -57,8 +59,19 @@ def copy_mathjax(app, exception) -> None:
             shutil.copy2(source, target / part)
 
 
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    unique, seen = [], set()
+    for script in context.get("script_files", []):
+        key = (str(getattr(script, "filename", script) or ""), str(getattr(script, "attributes", {}).get("body")))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.connect("config-inited", use_local_mathjax)
     app.connect("config-inited", clear_cache_if_dlcore_changed)
     app.connect("build-finished", copy_mathjax)
+    app.connect("html-page-context", drop_duplicate_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

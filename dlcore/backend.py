@@ -91,8 +91,8 @@ class Backend:
 
 
 def get_namespace(x):
-    """The array namespace of ``x``: :data:`NUMPY` for numpy arrays, array-api-compat's otherwise."""
-    if type(x) is np.ndarray:
+    """The array namespace of ``x``: :data:`NUMPY` for numpy arrays and numbers, array-api-compat's otherwise."""
+    if type(x) is np.ndarray or isinstance(x, (int, float, np.generic)):
         return NUMPY
     import array_api_compat
 

@@ -30,6 +30,7 @@ class MLP:
     ``output`` (softmax, sigmoid, identity) with ``loss`` (cross_entropy, mse);
     ``weight_decay`` is the lambda of ``(lambda/2) sum_l ||W^l||^2``; ``init`` is 'xavier', 'he' or a
     standard deviation; ``device`` is 'cpu' (numpy), 'torch', 'cuda' or 'auto'.
+    The weights are in ``parameters``: the list ``[(W^1, b^1), ..., (W^L, b^L)]``.
     """
 
     def __init__(self, sizes, activation="tanh", output="softmax", loss="cross_entropy",

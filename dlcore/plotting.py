@@ -246,7 +246,8 @@ def plot_learning_curves(history: Mapping, ax=None):
             panel.text(0.5, 0.5, f"no {quantity} recorded", transform=panel.transAxes, ha="center", va="center")
             continue
         if best_epoch is not None:
-            panel.axvline(best_epoch + 1, color="black", linestyle="--", linewidth=1.0, label=f"early stopping (epoch {best_epoch + 1})")
+            panel.axvline(best_epoch + 1, color="black", linestyle="--", linewidth=1.0,
+                          label=f"best validation epoch ({best_epoch + 1})")
         panel.set_xlim(1, max(n_epochs, 2))
         panel.legend(loc="best")
     return axes

@@ -15,3 +15,19 @@ def cuda_available() -> bool:
 
 
 requires_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The whole book built once per test session, with Sphinx warnings as errors; the html folder."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run([str(jupyter_book), "build", str(root), "--path-output", str(out), "-W", "--keep-going"],
+                            capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, f"jupyter-book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return out / "_build" / "html"

@@ -233,7 +233,7 @@ def test_learning_curves_with_validation_and_best_epoch():
     early_stopping = loss_ax.lines[-1]
     assert early_stopping.get_linestyle() == "--" and list(early_stopping.get_xdata()) == [4, 4]
     assert loss_ax.lines[0].get_xdata()[0] == 1, "epochs should start at 1"
-    assert "early stopping" in loss_ax.get_legend().get_texts()[-1].get_text()
+    assert "best validation epoch" in loss_ax.get_legend().get_texts()[-1].get_text()
 
 
 def test_learning_curves_without_validation_or_best_epoch():

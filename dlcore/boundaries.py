@@ -1,0 +1,226 @@
+"""Linear decision boundaries and the numbers behind the perceptron chapter.
+
+A weight vector ``w = (w_0, w_1, w_2)`` on ``phi(x) = [1, x]`` (``w[0]`` is the bias, as in
+`dlcore.Perceptron`) has the boundary ``w^T phi(x) = 0``, a line in the plane. This module draws that
+line (`plot_boundary`), a panel of lines across a perceptron's ``weight_history``
+(`plot_boundary_panel`), and computes what the chapter checks: McCulloch–Pitts threshold units and
+their truth tables, the perceptron criterion ``E_P`` and its gradient, the margin ``gamma`` and
+radius ``R`` of Novikoff's bound ``(R / gamma)^2``, the max-margin separator, and a linear-program
+test of linear separability. Targets are signed, ``t`` in {-1, +1}; ``Phi`` is ``(N, M)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.optimize import linprog, minimize
+
+from .checks import check_X
+from .plotting import CLASS_COLOURS
+
+
+# ---------------------------------------------------------------- McCulloch–Pitts units
+def threshold_unit(X, w, theta) -> np.ndarray:
+    """McCulloch–Pitts unit (eq. perceptron-mp-unit): ``z = 1`` if ``sum_i w_i x_i >= theta`` else 0; X (N, d) -> (N,) int."""
+    X = check_X(X)
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (X.shape[1],):
+        raise ValueError(f"w must have shape ({X.shape[1]},) to match X of shape {X.shape}; got {w.shape}")
+    return (X @ w >= theta).astype(np.int64)
+
+
+def truth_table(unit, n_inputs: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """All ``2^n`` binary inputs X (2^n, n) in lexicographic order and the unit's outputs ``unit(X)`` (2^n,)."""
+    if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
+        raise ValueError(f"n_inputs must be a positive integer; got {n_inputs!r}")
+    X = np.array(list(itertools.product((0.0, 1.0), repeat=int(n_inputs))))
+    return X, np.asarray(unit(X))
+
+
+# ---------------------------------------------------------------- the perceptron criterion
+def _check_signed(Phi, t, w=None):
+    Phi = check_X(Phi, name="Phi")
+    t = np.asarray(t, dtype=np.float64)
+    if t.shape != (len(Phi),):
+        raise ValueError(f"t must have shape ({len(Phi)},) to match Phi of shape {Phi.shape}; got {t.shape}")
+    if not np.all(np.isin(t, (-1.0, 1.0))):
+        raise ValueError(f"targets t must be -1 or +1; got values {np.unique(t)[:10].tolist()}")
+    if w is None:
+        return Phi, t
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (Phi.shape[1],):
+        raise ValueError(f"w must have shape ({Phi.shape[1]},) to match Phi of shape {Phi.shape}; got {w.shape}")
+    return Phi, t, w
+
+
+def misclassified(w, Phi, t) -> np.ndarray:
+    """Boolean mask (N,) of the set M: samples with ``t_n w^T phi_n <= 0`` (on the boundary counts, as in dlcore)."""
+    Phi, t, w = _check_signed(Phi, t, w)
+    return t * (Phi @ w) <= 0
+
+
+def perceptron_criterion(w, Phi, t) -> float:
+    """Perceptron criterion (eq. perceptron-criterion): ``E_P(w) = -sum_{n in M} w^T phi_n t_n`` >= 0; Phi (N, M), t (N,)."""
+    Phi, t, w = _check_signed(Phi, t, w)
+    a_t = t * (Phi @ w)
+    return float(-np.sum(a_t[a_t <= 0])) + 0.0  # + 0.0 turns a -0.0 (no strict mistakes) into 0.0
+
+
+def perceptron_criterion_gradient(w, Phi, t) -> np.ndarray:
+    """Gradient of ``E_P`` where it exists: ``-sum_{n in M} phi_n t_n``, shape (M,)."""
+    Phi, t, w = _check_signed(Phi, t, w)
+    wrong = t * (Phi @ w) <= 0
+    return -(t[wrong] @ Phi[wrong])
+
+
+# ---------------------------------------------------------------- margins and Novikoff's bound
+def radius(Phi) -> float:
+    """``R = max_n ||phi_n||`` over the rows of Phi (N, M)."""
+    return float(np.linalg.norm(check_X(Phi, name="Phi"), axis=1).max())
+
+
+def margin(w, Phi, t) -> float:
+    """Margin of ``w``: ``gamma(w) = min_n t_n w^T phi_n / ||w||`` (> 0 exactly when w separates the data)."""
+    Phi, t, w = _check_signed(Phi, t, w)
+    norm = np.linalg.norm(w)
+    if norm == 0:
+        raise ValueError("w = 0 has no boundary and no margin")
+    return float(np.min(t * (Phi @ w)) / norm)
+
+
+def novikoff_bound(Phi, t, w_separator) -> float:
+    """Novikoff's bound (eq. perceptron-novikoff) ``(R / gamma(w))^2`` on the number of updates, for a separating ``w``."""
+    gamma = margin(w_separator, Phi, t)
+    if gamma <= 0:
+        raise ValueError(f"w_separator does not separate the data (its margin is {gamma:.3g} <= 0): no bound follows")
+    return (radius(Phi) / gamma) ** 2
+
+
+def is_linearly_separable(Phi, t) -> bool:
+    """Whether some ``w`` has ``t_n w^T phi_n >= 1`` for all n (a feasibility linear program)."""
+    Phi, t = _check_signed(Phi, t)
+    result = linprog(np.zeros(Phi.shape[1]), A_ub=-(t[:, None] * Phi), b_ub=-np.ones(len(t)),
+                     bounds=[(None, None)] * Phi.shape[1], method="highs")
+    return result.status == 0
+
+
+def max_margin_weights(Phi, t) -> np.ndarray:
+    """Unit ``w`` (M,) of largest margin ``gamma``: min ``||w||^2`` s.t. ``t_n w^T phi_n >= 1``, normalised (``w_0`` counts in the norm)."""
+    Phi, t = _check_signed(Phi, t)
+    start = linprog(np.zeros(Phi.shape[1]), A_ub=-(t[:, None] * Phi), b_ub=-np.ones(len(t)),
+                    bounds=[(None, None)] * Phi.shape[1], method="highs")
+    if start.status != 0:
+        raise ValueError("the data are not linearly separable: no separator, so no max-margin separator")
+    constraint = {"type": "ineq", "fun": lambda w: t * (Phi @ w) - 1.0, "jac": lambda w: t[:, None] * Phi}
+    result = minimize(lambda w: w @ w, start.x, jac=lambda w: 2 * w, constraints=[constraint], method="SLSQP",
+                      options={"ftol": 1e-12, "maxiter": 500})
+    w = result.x if result.success and margin(result.x, Phi, t) > 0 else start.x
+    return w / np.linalg.norm(w)
+
+
+def signed_logistic_loss(w, Phi, t) -> float:
+    """Cross-entropy of logistic regression with signed targets: ``sum_n ln(1 + exp(-t_n w^T phi_n))``."""
+    Phi, t, w = _check_signed(Phi, t, w)
+    return float(np.sum(np.logaddexp(0.0, -t * (Phi @ w))))
+
+
+# ---------------------------------------------------------------- drawing boundaries
+def boundary_segment(w, xlim, ylim) -> np.ndarray:
+    """Two points (2, 2) on the line ``w_0 + w_1 x_1 + w_2 x_2 = 0`` spanning the box ``xlim`` x ``ylim``."""
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (3,):
+        raise ValueError(f"w must be (w_0, w_1, w_2) with the bias first, shape (3,); got {w.shape}")
+    if w[1] == 0 and w[2] == 0:
+        raise ValueError("w_1 = w_2 = 0: the boundary w^T phi(x) = 0 is not a line")
+    if abs(w[2]) >= abs(w[1]):  # steep lines are parametrised by x2, flat ones by x1
+        x1 = np.asarray(xlim, dtype=np.float64)
+        return np.column_stack([x1, -(w[0] + w[1] * x1) / w[2]])
+    x2 = np.asarray(ylim, dtype=np.float64)
+    return np.column_stack([-(w[0] + w[2] * x2) / w[1], x2])
+
+
+def plot_boundary(w, ax=None, normal: bool = False, **line_kwargs):
+    """Draw the boundary ``w^T phi(x) = 0`` of ``w`` (3,) across ``ax``'s current limits (kept); optionally the normal.
+
+    The arrow of ``normal=True`` points along ``(w_1, w_2)``, towards the side predicted ``+1``.
+    ``line_kwargs`` go to ``ax.plot`` (label, colour, style). Returns the Axes.
+    """
+    ax = plt.subplots()[1] if ax is None else ax
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    ends = boundary_segment(w, xlim, ylim)
+    line = ax.plot(ends[:, 0], ends[:, 1], **line_kwargs)[0]
+    if normal:
+        w = np.asarray(w, dtype=np.float64)
+        centre = np.array([np.mean(xlim), np.mean(ylim)])
+        direction = w[1:] / np.linalg.norm(w[1:])
+        foot = centre - (w[0] + w[1:] @ centre) / (w[1:] @ w[1:]) * w[1:]  # closest point of the line
+        length = 0.15 * min(np.ptp(xlim), np.ptp(ylim))
+        ax.annotate("", xy=foot + length * direction, xytext=foot,
+                    arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.5})
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    return ax
+
+
+def plot_signed_points(X, t, ax=None, padding: float = 0.5):
+    """Scatter X (N, 2) coloured by signed targets t (N,) in {-1, +1}; set the limits to the data plus padding."""
+    X = check_X(X, 2)
+    _, t = _check_signed(X, t)
+    ax = plt.subplots()[1] if ax is None else ax
+    for k, (sign, marker) in enumerate(((-1, "o"), (1, "s"))):
+        members = t == sign
+        ax.scatter(X[members, 0], X[members, 1], color=CLASS_COLOURS[k], marker=marker, edgecolors="black",
+                   linewidths=0.5, s=25, label=f"$t = {sign:+d}$")
+    low, high = X.min(axis=0) - padding, X.max(axis=0) + padding
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+def shade_regions(w, ax, resolution: int = 200):
+    """Shade the half-planes ``f(w^T phi(x)) = -1`` and ``+1`` of ``w`` (3,) over ``ax``'s current limits (kept).
+
+    Works for any ``w``, also ``w_1 = w_2 = 0`` (one region everywhere) and lines outside the view.
+    Returns the Axes.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (3,):
+        raise ValueError(f"w must be (w_0, w_1, w_2) with the bias first, shape (3,); got {w.shape}")
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    x1, x2 = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    y = np.where(w[0] + w[1] * x1 + w[2] * x2 >= 0, 1.0, -1.0)
+    ax.contourf(x1, x2, y, levels=[-2.0, 0.0, 2.0], colors=[CLASS_COLOURS[0], CLASS_COLOURS[1]], alpha=0.15)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    return ax
+
+
+def plot_boundary_panel(weight_history, X, t, epochs, mistakes_per_epoch=None, axes=None):
+    """One panel per epoch e (1-based) in ``epochs``: the points, the regions and the boundary of ``weight_history[e - 1]``.
+
+    ``weight_history`` is a list of (3,) weights after each epoch (as `Perceptron.weight_history`);
+    ``mistakes_per_epoch`` (optional) goes into the titles. Returns the array of Axes.
+    """
+    epochs = [int(e) for e in epochs]
+    if not epochs or min(epochs) < 1 or max(epochs) > len(weight_history):
+        raise ValueError(f"epochs must lie in [1, {len(weight_history)}] (1-based); got {epochs}")
+    if axes is None:
+        axes = plt.subplots(1, len(epochs), figsize=(3.0 * len(epochs), 3.2), sharex=True, sharey=True)[1]
+    axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    if len(axes) != len(epochs):
+        raise ValueError(f"need one Axes per epoch: {len(epochs)} epochs but {len(axes)} Axes")
+    for ax, epoch in zip(axes, epochs):
+        w = np.asarray(weight_history[epoch - 1], dtype=np.float64)
+        plot_signed_points(X, t, ax=ax)
+        shade_regions(w, ax)
+        if np.any(w[1:] != 0):
+            plot_boundary(w, ax=ax, color="black")
+        title = f"after epoch {epoch}"
+        if mistakes_per_epoch is not None:
+            title += f"\n{mistakes_per_epoch[epoch - 1]} mistakes in it"
+        ax.set_title(title, fontsize=10)
+    return axes

@@ -1,0 +1,181 @@
+"""The cost of a gradient: backpropagation against central differences (chapter "Backpropagation").
+
+For a network with ``W`` weights and biases, one forward pass costs ``O(W)`` multiply-accumulates
+per sample. Backpropagation gets all ``W`` derivatives from one forward and one backward pass,
+``O(W)`` in all; central differences need two forward passes *per weight*, ``2 W`` passes of
+``O(W)`` each, so ``O(W^2)``. This module counts that cost (:func:`multiply_adds`), measures it
+(:func:`time_gradients`), fits the exponent of a power law (:func:`loglog_slope`) and draws the
+chapter's figures (:func:`plot_gradient_costs`, :func:`plot_network_signals`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .gradcheck import numerical_gradient, relative_error
+from .mlp import MLP
+
+METHODS = ("backprop", "finite_differences")
+_LEGEND = {"backprop": "backpropagation", "finite_differences": "central differences"}
+
+
+def _check_sizes(sizes) -> list[int]:
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
+            isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m > 0 for m in sizes):
+        raise ValueError(f"sizes must be a list [d, M_1, ..., K] of at least two positive integers; got {sizes!r}")
+    return [int(m) for m in sizes]
+
+
+def _check_count(name: str, value, minimum: int = 1) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def n_weights(sizes) -> int:
+    """``W = sum_l M_l (M_(l-1) + 1)``: the number of weights and biases of ``MLP(sizes)``."""
+    sizes = _check_sizes(sizes)
+    return sum(m * (m_prev + 1) for m_prev, m in zip(sizes[:-1], sizes[1:]))
+
+
+def multiply_adds(sizes, n_samples: int = 1, method: str = "backprop") -> int:
+    """Multiply-accumulates for one gradient on ``n_samples`` rows (eq. bp-cost; biases and g ignored).
+
+    A forward pass costs ``F = N sum_l M_l M_(l-1)``. ``'backprop'``: forward, the recursion
+    ``delta^l W^l`` for l = L..2 and ``delta^l.T z^(l-1)`` for l = 1..L, so ``3 F - N M_1 d``.
+    ``'finite_differences'``: ``2 W`` forward passes, ``2 W F``.
+    """
+    sizes, n = _check_sizes(sizes), _check_count("n_samples", n_samples)
+    per_layer = [m * m_prev for m_prev, m in zip(sizes[:-1], sizes[1:])]
+    forward = n * sum(per_layer)
+    if method == "backprop":
+        return 3 * forward - n * per_layer[0]
+    if method == "finite_differences":
+        return 2 * n_weights(sizes) * forward
+    raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+
+
+def _random_problem(sizes, n_samples, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, sizes[0]))
+    T = rng.integers(0, sizes[-1], n_samples)
+    return MLP(sizes, activation="tanh", seed=seed), X, T
+
+
+def _best_time(function, repeats: int) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def time_gradients(sizes_list, n_samples: int = 16, repeats: int = 5, fd_repeats: int = 1, seed: int = 0) -> dict:
+    """Seconds for one full gradient of a tanh/softmax MLP by backprop and by central differences.
+
+    For each ``sizes`` in ``sizes_list``: random data ``X (n_samples, d)``, labels and weights from
+    ``seed``; the best of ``repeats`` (backprop) and ``fd_repeats`` (finite differences) runs.
+    Returns numpy arrays of length ``len(sizes_list)``: ``n_weights``, ``backprop_s``,
+    ``finite_differences_s``, ``loss_evaluations`` (calls of the loss by central differences,
+    counted) and ``relative_error`` (largest over the parameters: the two gradients must agree).
+    """
+    if not isinstance(sizes_list, (list, tuple)) or not sizes_list:
+        raise ValueError(f"sizes_list must be a non-empty list of layer-size lists; got {sizes_list!r}")
+    n_samples, repeats = _check_count("n_samples", n_samples), _check_count("repeats", repeats)
+    fd_repeats = _check_count("fd_repeats", fd_repeats)
+    keys = ("n_weights", "backprop_s", "finite_differences_s", "loss_evaluations", "relative_error")
+    rows = {key: [] for key in keys}
+    for sizes in sizes_list:
+        model, X, T = _random_problem(_check_sizes(sizes), n_samples, seed)
+        calls = [0]
+
+        def loss():
+            calls[0] += 1
+            return model.loss(X, T)
+
+        arrays = [p for pair in model.parameters for p in pair]
+        numeric = []
+        rows["finite_differences_s"].append(_best_time(lambda: numeric.append(numerical_gradient(loss, arrays)), fd_repeats))
+        rows["backprop_s"].append(_best_time(lambda: model.gradients(X, T), repeats))
+        analytic = [g for pair in model.gradients(X, T) for g in pair]
+        rows["relative_error"].append(max(relative_error(a, b) for a, b in zip(analytic, numeric[-1])))
+        rows["loss_evaluations"].append(calls[0] // fd_repeats)
+        rows["n_weights"].append(n_weights(sizes))
+    return {key: np.asarray(values) for key, values in rows.items()}
+
+
+def loglog_slope(x, y) -> float:
+    """Exponent ``p`` of the least-squares fit ``log y = p log x + c`` (``y ~ x^p``); x, y positive ``(n,)``, n >= 2."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 2:
+        raise ValueError(f"x and y must be 1-D of the same length >= 2; got shapes {x.shape} and {y.shape}")
+    if np.any(x <= 0) or np.any(y <= 0) or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite and positive to fit a power law on log-log axes")
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def plot_gradient_costs(timings: dict, counts: dict | None = None, axes=None):
+    """Log-log cost against ``W``: counted multiply-adds (``counts`` with keys of :data:`METHODS`) and measured seconds.
+
+    ``timings`` is the dict of :func:`time_gradients`; ``counts`` (optional) maps 'backprop' and
+    'finite_differences' to arrays like ``timings['n_weights']``. Returns the list of Axes drawn on.
+    """
+    W = np.asarray(timings["n_weights"], dtype=np.float64)
+    panels = [("counted multiply-adds", counts)] if counts is not None else []
+    panels.append(("measured time (s)", {"backprop": timings["backprop_s"],
+                                         "finite_differences": timings["finite_differences_s"]}))
+    if axes is None:
+        axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.0), squeeze=False)[1][0]
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) != len(panels):
+        raise ValueError(f"need {len(panels)} Axes (one per panel), got {len(axes)}")
+    for ax, (ylabel, series) in zip(axes, panels):
+        for method, marker in zip(METHODS, ("o", "s")):
+            values = np.asarray(series[method], dtype=np.float64)
+            ax.loglog(W, values, marker=marker, label=f"{_LEGEND[method]} (slope {loglog_slope(W, values):.2f})")
+        ax.set_xlabel("number of weights and biases $W$")
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper left")
+    return axes
+
+
+def plot_network_signals(z, deltas, ax=None, title=None):
+    """Diagram of one sample's forward outputs ``z^l`` (l = 0..L) and backward deltas ``delta^l`` (l = 1..L).
+
+    ``z``: list of L + 1 arrays of shape ``(M_l,)`` or ``(1, M_l)``; ``deltas``: L arrays ``(M_l,)``.
+    Each unit is a circle showing ``z`` above and ``delta`` below; every pair of units in adjacent
+    layers is joined by an edge (a weight ``w_ji^l``). Returns the Axes.
+    """
+    z = [np.ravel(np.asarray(v, dtype=np.float64)) for v in z]
+    deltas = [np.ravel(np.asarray(v, dtype=np.float64)) for v in deltas]
+    if len(deltas) != len(z) - 1 or any(d.shape != v.shape for d, v in zip(deltas, z[1:])):
+        raise ValueError(f"need L + 1 = len(z) layers of z and L deltas with matching sizes; got z sizes "
+                         f"{[len(v) for v in z]} and delta sizes {[len(d) for d in deltas]}")
+    ax = plt.subplots(figsize=(8.0, 4.5))[1] if ax is None else ax
+    ys = [np.linspace(-(len(v) - 1) / 2, (len(v) - 1) / 2, len(v))[::-1] for v in z]
+    for l in range(1, len(z)):
+        for y_to in ys[l]:
+            for y_from in ys[l - 1]:
+                ax.plot([l - 1, l], [y_from, y_to], color="0.75", linewidth=0.8, zorder=1)
+    box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+    for l, (values, y) in enumerate(zip(z, ys)):
+        ax.scatter(np.full(len(y), l), y, s=200, color="white", edgecolors="black", zorder=2)
+        for j, (value, yj) in enumerate(zip(values, y)):
+            ax.text(l, yj + 0.15, f"$z^{l}_{j + 1} = {value:+.3f}$", ha="center", va="bottom", fontsize=10,
+                    bbox=box, zorder=3)
+            if l > 0:
+                ax.text(l, yj - 0.15, rf"$\delta^{l}_{j + 1} = {deltas[l - 1][j]:+.3f}$", ha="center", va="top",
+                        fontsize=10, color="#D55E00", bbox=box, zorder=3)
+    ax.set_xticks(range(len(z)), [f"layer {l}" + (" (input)" if l == 0 else " (output)" if l == len(z) - 1 else "")
+                                  for l in range(len(z))])
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_xlim(-0.5, len(z) - 0.5)
+    ax.set_ylim(min(y.min() for y in ys) - 0.6, max(y.max() for y in ys) + 0.6)
+    ax.grid(False)
+    ax.set_title(title if title is not None else r"forward: $z^l$ (black), backward: $\delta^l$ (orange)")
+    return ax

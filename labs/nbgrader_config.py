@@ -1,0 +1,61 @@
+"""nbgrader configuration of the course's labs (this folder is the nbgrader course directory).
+
+Run nbgrader from this folder (the Makefile's release/autograde/feedback/grades targets do).
+Autograding does not execute the submission in a Jupyter kernel: ``IsolatedExecute`` judges each
+autograded test cell in fresh processes (see ``autograder/`` and the instructors' guide).
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from autograder.preprocessor import IsolatedExecute  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,  # noqa: E402
+                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.root = str(HERE)
+c.CourseDirectory.course_id = "dnn-course"
+c.CourseDirectory.db_url = f"sqlite:///{HERE / 'gradebook.db'}"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# Releasing: solutions become a stub, hidden tests disappear; metadata is enforced.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.enforce_metadata = True
+c.ClearHiddenTests.enforce_metadata = True
+# Grade cells and read-only cells are locked in the student's notebook (they cannot edit or delete them).
+c.LockCells.lock_grade_cells = True
+c.LockCells.lock_readonly_cells = True
+c.LockCells.lock_solution_cells = True
+
+# Autograding: restore grade cells a student deleted; overwrite edited ones with the original tests.
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.autograde_preprocessors = [IsolatedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.IsolatedExecute.call_timeout = 5.0    # seconds for one call of a student's function
+c.IsolatedExecute.cell_timeout = 60.0   # seconds for one test cell, start-up included
+c.IsolatedExecute.always_blocked = ["jax", "tensorflow", "autograd"]
+c.IsolatedExecute.blocked_modules = {
+    # each lab's functions must be the student's own, not the library's that solves the same task
+    "lab1_logistic_regression": ["torch", "dlcore.activations", "dlcore.logistic", "dlcore.losses",
+                                 "sklearn.linear_model"],
+    "lab2_perceptron": ["dlcore.perceptron", "dlcore.boundaries", "sklearn.linear_model", "scipy.optimize"],
+    # lab3 is about implementing the delta recursion: no autograd, no library backprop
+    "lab3_backpropagation": ["torch", "dlcore.backprop", "dlcore.mlp", "dlcore.gradcheck", "sklearn.neural_network"],
+}
+# lab1 asks for numerically stable formulas: an overflow warning in a student's function fails its test
+c.IsolatedExecute.warnings_as_errors = ["lab1_logistic_regression"]
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 20
+
+# Validating (a student's "Validate" button, and `nbgrader validate`) runs the notebook in a kernel.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# Feedback: each test's result and message, but not the source of the hidden tests.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
