@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test lab bench clean
+.PHONY: setup book test lab bench release autograde feedback grades clean
+
+LABS := $(notdir $(wildcard labs/source/*))
+# nbgrader runs in the course directory, with the virtual environment first on PATH
+NBGRADER := cd labs && PATH="$(abspath $(BIN)):$$PATH" nbgrader
 
 setup: $(STAMP)
 
@@ -16,7 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-book: $(STAMP)
+book: release
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is in _build/html/index.html"
 
@@ -30,6 +34,27 @@ lab: $(STAMP)
 # the benchmark measures the kernel a student's machine would use (it prints which).
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/throughput.py
+	$(BIN)/python bench/autograde_time.py
+
+# --- the labs (nbgrader; see the instructors' guide in the book) ---
+
+release: $(STAMP)  ## the student versions of all labs, in labs/release/
+	@for lab in $(LABS); do ($(NBGRADER) generate_assignment $$lab --force --log-level=WARN) || exit 1; done
+	@echo "Student versions are in labs/release/"
+
+autograde: release  ## grade every submission in labs/submitted/<student>/<lab>/
+	@for lab in $(LABS); do \
+	  if ls -d labs/submitted/*/$$lab >/dev/null 2>&1; then ($(NBGRADER) autograde $$lab) || exit 1; fi; \
+	done
+
+feedback: $(STAMP)  ## an HTML feedback file per graded submission, in labs/feedback/
+	@for lab in $(LABS); do \
+	  if ls -d labs/autograded/*/$$lab >/dev/null 2>&1; then ($(NBGRADER) generate_feedback $$lab) || exit 1; fi; \
+	done
+
+grades: $(STAMP)  ## all grades as labs/grades.csv
+	$(NBGRADER) export --to grades.csv
+	@echo "Grades are in labs/grades.csv"
 
 clean:
 	rm -rf _build .pytest_cache

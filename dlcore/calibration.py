@@ -5,7 +5,7 @@ A classifier is *calibrated* when, among the samples it predicts with confidence
 the largest predicted probability, ``max_k y_k``, and its prediction is the arg-max. The
 confidences are sorted into ``n_bins`` equal-width bins ``B_b = ((b-1)/M, b/M]`` (the first bin
 also holds 0), and for each bin we compare the accuracy ``acc(B_b)`` with the mean confidence
-``conf(B_b)``. The expected calibration error weighs the gaps by the bin sizes:
+``conf(B_b)``. The expected calibration error weighs the gaps by the bin sizes::
 
     ECE = sum_b (n_b / N) |acc(B_b) - conf(B_b)|
 

@@ -216,9 +216,9 @@ def refine_minima(error, gradient, starts, tol: float = 1e-3) -> np.ndarray:
 
 
 def train_from_seeds(sizes, X, T, seeds, epochs: int, eta: float, batch_size=None, **mlp_options):
-    """The same MLP(sizes, seed=s, **mlp_options) trained from each seed; returns a list of (model, history).
+    """The same ``MLP(sizes, seed=s, **mlp_options)`` trained from each seed; returns a list of (model, history).
 
-    ``batch_size=None`` uses the whole batch, i.e. plain gradient descent w^t = w^(t-1) - eta grad E(w^(t-1)).
+    ``batch_size=None`` uses the whole batch, i.e. plain gradient descent ``w^t = w^(t-1) - eta grad E(w^(t-1))``.
     """
     seeds = list(seeds)
     if not seeds:

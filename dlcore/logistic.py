@@ -62,6 +62,13 @@ class LogisticRegression:
         y = self.predict_proba(X)
         return (y > 0.5).astype(np.int64) if self.n_classes == 2 else np.argmax(y, axis=1)
 
+    def score(self, X, t) -> float:
+        """Accuracy: the fraction of samples whose most probable class is ``t_n``."""
+        t = check_labels(t, self.n_classes)
+        predictions = self.predict(X)
+        check_same_length(predictions, t, ("X", "t"))
+        return float(np.mean(predictions == t))
+
     def loss(self, X, t) -> float:
         """Negative log-likelihood ``E(w) = -sum_n ln p(t_n | phi_n)`` on labels ``t`` ``(N,)``."""
         Phi, T = self._as_data(X, t)

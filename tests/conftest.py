@@ -19,12 +19,14 @@ requires_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GP
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The whole book built once per test session, with Sphinx warnings as errors; the html folder."""
+    """The whole book (labs released first) built once per test session, warnings as errors; the html folder."""
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
+    release = subprocess.run(["make", "-s", "release"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert release.returncode == 0, f"make release failed (the book shows the labs' student versions):\n{release.stderr[-3000:]}"
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run([str(jupyter_book), "build", str(root), "--path-output", str(out), "-W", "--keep-going"],

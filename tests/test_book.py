@@ -2,6 +2,9 @@
 
 import re
 
+import pytest
+
+from lab_secrets import LABS, hidden_and_solution_lines
 from notebook_equations import CHAPTERS
 
 
@@ -13,6 +16,19 @@ def test_book_builds_with_every_part(built_book):
     assert "GEMM-only floor" in (built_book / "appendix" / "benchmarks.html").read_text(encoding="utf-8")
     assert "dlcore.backprop.backprop_deltas" in (built_book / "reference" / "api.html").read_text(encoding="utf-8")
     assert "Rosenblatt" in (built_book / "bibliography.html").read_text(encoding="utf-8")
+    assert "What the autograder defends against" in (built_book / "guide" / "instructors.html").read_text(encoding="utf-8")
+    assert "Handing in" in (built_book / "guide" / "students.html").read_text(encoding="utf-8")
+    assert "seconds per notebook" in (built_book / "appendix" / "benchmarks.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_labs_appear_as_student_versions_without_solutions_or_hidden_tests(built_book, lab):
+    page = built_book / "labs" / "release" / lab / f"{lab}.html"
+    assert page.exists(), f"{lab} is not in the book's Labs part"
+    text = page.read_text(encoding="utf-8")
+    assert "YOUR CODE HERE" in text, "the book should show the student version"
+    leaked = [line for line in hidden_and_solution_lines(lab) if line in text]
+    assert not leaked, f"the book's page of {lab} shows solution or hidden-test lines: {leaked[:3]}"
 
 
 def test_pages_load_nothing_from_the_network(built_book):

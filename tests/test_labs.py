@@ -8,7 +8,6 @@ points the source notebooks give each test cell.
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,8 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from lab_secrets import LABS, hidden_and_solution_lines
+
 ROOT = Path(__file__).resolve().parents[1]
-LABS = sorted(p.name for p in (ROOT / "labs" / "source").iterdir() if p.is_dir())
 LAB3 = "lab3_backpropagation"
 NBGRADER = Path(sys.executable).parent / "nbgrader"
 
@@ -181,17 +181,6 @@ def test_autograding_time_is_bounded(course, capsys):
         print("\nautograding seconds per lab (all its submissions):",
               {lab: round(s, 1) for lab, s in course["autograde_seconds"].items()})
     assert course["autograde_seconds"][LAB3] < 9 * 60
-
-
-SECRET = re.compile(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END (?:SOLUTION|HIDDEN TESTS)", re.S)
-
-
-def hidden_and_solution_lines(lab) -> list[str]:
-    """Lines of the source that a student must never see: those only in solutions and hidden tests."""
-    sources = [cell.source for cell in nbformat.read(notebook_path(ROOT / "labs", "source", lab), 4).cells]
-    public = "\n".join(SECRET.sub("", source) for source in sources)
-    return [line.strip() for source in sources for region in SECRET.findall(source) for line in region.splitlines()
-            if len(line.strip()) > 25 and line.strip() not in public]
 
 
 @pytest.mark.parametrize("lab", LABS)

@@ -59,6 +59,14 @@ def test_logistic_regression_matches_sklearn_without_penalty(loader, K, features
     np.testing.assert_allclose(ours.predict_proba(X_test), expected, atol=1e-3)
 
 
+def test_logistic_regression_score_is_the_accuracy_of_predict():
+    split = load_iris(val_fraction=0.0)
+    model = LogisticRegression(n_classes=3)
+    model.fit(split.X_train, split.t_train, eta=0.5, epochs=200)
+    expected = np.mean(model.predict(split.X_test) == split.t_test)
+    assert model.score(split.X_test, split.t_test) == expected > 0.8
+
+
 def test_sgd_reaches_the_batch_optimum():
     split = load_breast_cancer(val_fraction=0.0)
     X, t = split.X_train[:, BREAST_CANCER_FEATURES], split.t_train

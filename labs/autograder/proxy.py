@@ -41,11 +41,18 @@ class Submission:
         self._sessions = 0
         self.failures = None
         self.broken = None  # why no session can be started
-        self._await_ready(start_timeout)
+        self._start_deadline = time.monotonic() + start_timeout
+        self._ready = False
+
+    def wait_until_ready(self):
+        """Block until the submission's cells have run (the judge can prepare meanwhile)."""
+        if not self._ready:
+            self._ready = True
+            self._await_ready(self._start_deadline - time.monotonic())
 
     def _await_ready(self, timeout):
         os.set_blocking(self._process.stdout.fileno(), True)
-        reader = _TimedReader(self._process.stdout.fileno(), time.monotonic() + timeout)
+        reader = _TimedReader(self._process.stdout.fileno(), time.monotonic() + max(timeout, 0.0))
         try:
             body = wire.read_message(reader)
         except TimeoutError:
@@ -58,6 +65,7 @@ class Submission:
 
     def session(self, call_timeout: float, deadline: float) -> "Session":
         """A fresh copy of the submission's state (a forked process) for one test."""
+        self.wait_until_ready()
         if self.broken:
             return Session(None, self.broken, call_timeout, deadline)
         self._sessions += 1
