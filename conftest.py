@@ -1,4 +1,4 @@
-"""Reports for the chapter notebooks that nbval executes (``pytest --nbval-lax chapters``).
+"""Reports for the notebooks that nbval executes (the chapters and the labs' source versions).
 
 * the run time of each notebook;
 * the labelled equations whose check cells (tagged ``check-eq-<label>``) all passed, against the
@@ -33,7 +33,7 @@ def pytest_terminal_summary(terminalreporter):
     if not _seconds:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("chapter notebooks")
+    terminalreporter.section("notebooks run by nbval")
     for name, seconds in sorted(_seconds.items()):
         write(f"{name:40s} {seconds:6.1f} s")
     write(f"{'all notebooks':40s} {sum(_seconds.values()):6.1f} s")

@@ -8,6 +8,7 @@ points the source notebooks give each test cell.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -213,3 +214,23 @@ def test_grades_export_to_csv(course):
     rows = csv.read_text().splitlines()
     students = [p for p in (course["path"] / "submitted").iterdir() if p.is_dir()]
     assert rows[0].startswith("assignment,") and len(rows) == 1 + len(students) * len(LABS)
+
+
+def test_nbgrader_extensions_for_jupyterlab_are_enabled():
+    """The assignment list, validate button and formgrader that students and instructors use."""
+    jupyter = str(NBGRADER.parent / "jupyter")
+    server = subprocess.run([jupyter, "server", "extension", "list"], capture_output=True, text=True, timeout=120)
+    listing = server.stdout + server.stderr
+    for extension in ("formgrader", "validate_assignment", "assignment_list"):
+        assert re.search(rf"nbgrader\.server_extensions\.{extension}\s.*enabled", listing), f"{extension} is not enabled"
+    lab = subprocess.run([jupyter, "labextension", "list"], capture_output=True, text=True, timeout=120)
+    assert re.search(r"@jupyter/nbgrader .*enabled", lab.stdout + lab.stderr), "nbgrader's JupyterLab extension is missing"
+
+
+def test_nbgrader_finds_the_course_from_the_repository_root():
+    """JupyterLab's formgrader runs from the root: the root configuration must point it at labs/."""
+    probe = subprocess.run([sys.executable, "-c", (
+        "from traitlets.config.loader import PyFileConfigLoader as L; "
+        "c = L('nbgrader_config.py', path='.').load_config(); print(c.CourseDirectory.root)")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == str(ROOT / "labs"), probe.stderr

@@ -12,7 +12,10 @@ def test_all_eight_chapters_are_there():
     assert [path.stem for path in CHAPTERS] == EXPECTED_CHAPTERS
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+LAB_SOURCES = sorted((CHAPTERS[0].parents[1] / "labs" / "source").glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS + LAB_SOURCES, ids=lambda p: p.stem)
 def test_notebook_is_committed_without_outputs(path):
     dirty = [i for i, cell in enumerate(read(path).cells)
              if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
