@@ -98,12 +98,17 @@ def novikoff_bound(Phi, t, w_separator) -> float:
     return (radius(Phi) / gamma) ** 2
 
 
+def feasible_weights(signed_Phi):
+    """A ``w`` with ``signed_Phi w >= 1`` in every row (rows ``t_n phi_n``), or None: a feasibility linear program."""
+    result = linprog(np.zeros(signed_Phi.shape[1]), A_ub=-signed_Phi, b_ub=-np.ones(len(signed_Phi)),
+                     bounds=[(None, None)] * signed_Phi.shape[1], method="highs")
+    return result.x if result.status == 0 else None
+
+
 def is_linearly_separable(Phi, t) -> bool:
     """Whether some ``w`` has ``t_n w^T phi_n >= 1`` for all n (a feasibility linear program)."""
     Phi, t = _check_signed(Phi, t)
-    result = linprog(np.zeros(Phi.shape[1]), A_ub=-(t[:, None] * Phi), b_ub=-np.ones(len(t)),
-                     bounds=[(None, None)] * Phi.shape[1], method="highs")
-    return result.status == 0
+    return feasible_weights(t[:, None] * Phi) is not None
 
 
 def max_margin_weights(Phi, t) -> np.ndarray:

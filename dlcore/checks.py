@@ -27,6 +27,14 @@ def check_X(X, n_features: int | None = None, name: str = "X") -> np.ndarray:
     return X
 
 
+def check_sizes(sizes) -> list:
+    """Layer sizes ``[d, M_1, ..., K]`` as a list of at least two positive ints, or ValueError."""
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
+            isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m > 0 for m in sizes):
+        raise ValueError(f"sizes must be a list [d, M_1, ..., K] of at least two positive integers; got {sizes!r}")
+    return [int(m) for m in sizes]
+
+
 def check_same_length(X, T, names=("X", "T")) -> None:
     """ValueError unless ``X`` and ``T`` have the same number of rows."""
     if len(X) != len(T):

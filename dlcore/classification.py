@@ -7,11 +7,11 @@ Equation labels refer to ``chapters/01_logistic_regression.ipynb``. Batches are 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.stats import multivariate_normal
 
 from .activations import softmax
 from .backend import to_numpy
+from .boundaries import feasible_weights
 from .checks import check_labels, check_positive, check_same_length, check_X
 
 
@@ -80,10 +80,7 @@ def separating_weights(X, t):
     """
     X, t = check_X(X), check_labels(t, 2)
     check_same_length(X, t, ("X", "t"))
-    signed_phi = (2 * t - 1)[:, None] * np.hstack([np.ones((len(X), 1)), X])
-    result = linprog(np.zeros(signed_phi.shape[1]), A_ub=-signed_phi, b_ub=-np.ones(len(X)),
-                     bounds=[(None, None)] * signed_phi.shape[1], method="highs")
-    return result.x if result.status == 0 else None
+    return feasible_weights((2 * t - 1)[:, None] * np.hstack([np.ones((len(X), 1)), X]))
 
 
 def smoothness_constant(Phi, n_classes: int = 2) -> float:

@@ -15,18 +15,12 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .checks import check_sizes
 from .gradcheck import numerical_gradient, relative_error
 from .mlp import MLP
 
 METHODS = ("backprop", "finite_differences")
 _LEGEND = {"backprop": "backpropagation", "finite_differences": "central differences"}
-
-
-def _check_sizes(sizes) -> list[int]:
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
-            isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m > 0 for m in sizes):
-        raise ValueError(f"sizes must be a list [d, M_1, ..., K] of at least two positive integers; got {sizes!r}")
-    return [int(m) for m in sizes]
 
 
 def _check_count(name: str, value, minimum: int = 1) -> int:
@@ -37,7 +31,7 @@ def _check_count(name: str, value, minimum: int = 1) -> int:
 
 def n_weights(sizes) -> int:
     """``W = sum_l M_l (M_(l-1) + 1)``: the number of weights and biases of ``MLP(sizes)``."""
-    sizes = _check_sizes(sizes)
+    sizes = check_sizes(sizes)
     return sum(m * (m_prev + 1) for m_prev, m in zip(sizes[:-1], sizes[1:]))
 
 
@@ -48,7 +42,7 @@ def multiply_adds(sizes, n_samples: int = 1, method: str = "backprop") -> int:
     ``delta^l W^l`` for l = L..2 and ``delta^l.T z^(l-1)`` for l = 1..L, so ``3 F - N M_1 d``.
     ``'finite_differences'``: ``2 W`` forward passes, ``2 W F``.
     """
-    sizes, n = _check_sizes(sizes), _check_count("n_samples", n_samples)
+    sizes, n = check_sizes(sizes), _check_count("n_samples", n_samples)
     per_layer = [m * m_prev for m_prev, m in zip(sizes[:-1], sizes[1:])]
     forward = n * sum(per_layer)
     if method == "backprop":
@@ -90,7 +84,7 @@ def time_gradients(sizes_list, n_samples: int = 16, repeats: int = 5, fd_repeats
     keys = ("n_weights", "backprop_s", "finite_differences_s", "loss_evaluations", "relative_error")
     rows = {key: [] for key in keys}
     for sizes in sizes_list:
-        model, X, T = _random_problem(_check_sizes(sizes), n_samples, seed)
+        model, X, T = _random_problem(check_sizes(sizes), n_samples, seed)
         calls = [0]
 
         def loss():

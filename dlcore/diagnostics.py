@@ -17,24 +17,16 @@ import numpy as np
 
 from .backend import to_numpy
 from .backprop import backprop_deltas, forward, weight_gradients
-from .checks import check_targets, check_X
+from .checks import check_sizes, check_targets, check_X
 from .mlp import MLP
 
 
 # --- counting ------------------------------------------------------------------------------
 
 
-def _check_sizes(sizes) -> list:
-    """``sizes = [M_0, ..., M_L]`` as a list of at least two positive ints, or ValueError."""
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
-            isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m > 0 for m in sizes):
-        raise ValueError(f"sizes must be a list [d, M_1, ..., K] of at least two positive integers; got {sizes!r}")
-    return [int(m) for m in sizes]
-
-
 def count_parameters(sizes) -> int:
     """Number of weights and biases of an MLP, ``sum_l M_l (M_(l-1) + 1)`` (eq. deep-param-count)."""
-    sizes = _check_sizes(sizes)
+    sizes = check_sizes(sizes)
     return sum(m_out * (m_in + 1) for m_in, m_out in zip(sizes[:-1], sizes[1:]))
 
 
@@ -58,7 +50,7 @@ def width_for_budget(d: int, K: int, n_hidden: int, budget: int) -> int:
 
 def forward_macs(sizes, N: int) -> np.ndarray:
     """Multiply-accumulates of each layer's ``z^(l-1) W^l.T`` on N samples: ``N M_(l-1) M_l`` (eq. deep-macs), shape (L,)."""
-    sizes = _check_sizes(sizes)
+    sizes = check_sizes(sizes)
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
         raise ValueError(f"N (the batch size) must be a positive integer; got {N!r}")
     return np.array([N * m_in * m_out for m_in, m_out in zip(sizes[:-1], sizes[1:])], dtype=np.int64)

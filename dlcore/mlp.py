@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .activations import get_activation
 from .backend import resolve_backend, to_numpy
 from .backprop import backprop_deltas, forward, weight_gradients
-from .checks import check_positive, check_same_length, check_targets, check_X
+from .checks import check_positive, check_same_length, check_sizes, check_targets, check_X
 from .initialisation import init_parameters
 from .losses import get_objective
 
@@ -35,7 +35,7 @@ class MLP:
 
     def __init__(self, sizes, activation="tanh", output="softmax", loss="cross_entropy",
                  weight_decay=0.0, init="xavier", seed=0, device="cpu", dtype="float64"):
-        self.sizes = _check_sizes(sizes)
+        self.sizes = check_sizes(sizes)
         self.activation = get_activation(activation)
         self.objective = get_objective(output, loss)
         if not (isinstance(weight_decay, (int, float)) and math.isfinite(weight_decay) and weight_decay >= 0):
@@ -200,14 +200,6 @@ class MLP:
 
 def _n_labels(T, output) -> int:
     return T.shape[0] if output == "softmax" else T.shape[0] * T.shape[1]
-
-
-def _check_sizes(sizes) -> list:
-    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
-    if not isinstance(sizes, list) or len(sizes) < 2 or not all(
-            isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m > 0 for m in sizes):
-        raise ValueError(f"sizes must be a list [d, M_1, ..., K] of at least two positive integers; got {sizes!r}")
-    return [int(m) for m in sizes]
 
 
 def _check_fit_options(epochs, eta, batch_size, patience, val) -> None:
