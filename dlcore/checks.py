@@ -27,6 +27,13 @@ def check_X(X, n_features: int | None = None, name: str = "X") -> np.ndarray:
     return X
 
 
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int ``>= minimum`` (a number of samples, classes, repeats), or ValueError."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
 def check_sizes(sizes) -> list:
     """Layer sizes ``[d, M_1, ..., K]`` as a list of at least two positive ints, or ValueError."""
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(

@@ -13,6 +13,7 @@ from .activations import softmax
 from .backend import to_numpy
 from .boundaries import feasible_weights
 from .checks import check_labels, check_positive, check_same_length, check_X
+from .logistic import design_matrix
 
 
 def accuracy(predicted, t) -> float:
@@ -80,7 +81,7 @@ def separating_weights(X, t):
     """
     X, t = check_X(X), check_labels(t, 2)
     check_same_length(X, t, ("X", "t"))
-    return feasible_weights((2 * t - 1)[:, None] * np.hstack([np.ones((len(X), 1)), X]))
+    return feasible_weights((2 * t - 1)[:, None] * design_matrix(X))
 
 
 def smoothness_constant(Phi, n_classes: int = 2) -> float:

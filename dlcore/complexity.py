@@ -15,18 +15,12 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .checks import check_sizes
+from .checks import check_count, check_sizes
 from .gradcheck import numerical_gradient, relative_error
 from .mlp import MLP
 
 METHODS = ("backprop", "finite_differences")
 _LEGEND = {"backprop": "backpropagation", "finite_differences": "central differences"}
-
-
-def _check_count(name: str, value, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
 
 
 def n_weights(sizes) -> int:
@@ -42,7 +36,7 @@ def multiply_adds(sizes, n_samples: int = 1, method: str = "backprop") -> int:
     ``delta^l W^l`` for l = L..2 and ``delta^l.T z^(l-1)`` for l = 1..L, so ``3 F - N M_1 d``.
     ``'finite_differences'``: ``2 W`` forward passes, ``2 W F``.
     """
-    sizes, n = check_sizes(sizes), _check_count("n_samples", n_samples)
+    sizes, n = check_sizes(sizes), check_count("n_samples", n_samples)
     per_layer = [m * m_prev for m_prev, m in zip(sizes[:-1], sizes[1:])]
     forward = n * sum(per_layer)
     if method == "backprop":
@@ -79,8 +73,8 @@ def time_gradients(sizes_list, n_samples: int = 16, repeats: int = 5, fd_repeats
     """
     if not isinstance(sizes_list, (list, tuple)) or not sizes_list:
         raise ValueError(f"sizes_list must be a non-empty list of layer-size lists; got {sizes_list!r}")
-    n_samples, repeats = _check_count("n_samples", n_samples), _check_count("repeats", repeats)
-    fd_repeats = _check_count("fd_repeats", fd_repeats)
+    n_samples, repeats = check_count("n_samples", n_samples), check_count("repeats", repeats)
+    fd_repeats = check_count("fd_repeats", fd_repeats)
     keys = ("n_weights", "backprop_s", "finite_differences_s", "loss_evaluations", "relative_error")
     rows = {key: [] for key in keys}
     for sizes in sizes_list:

@@ -17,13 +17,10 @@ import numpy as np
 import sklearn.datasets
 from sklearn.model_selection import train_test_split
 
+from .checks import check_count
+
 _XOR_CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _XOR_LABELS = np.array([0, 1, 1, 0], dtype=np.int64)
-
-
-def _check_count(name: str, value: int, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def _check_non_negative(name: str, value: float) -> None:
@@ -43,7 +40,7 @@ def make_separable_blobs(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.nd
     linearly separable by construction. Returns X (n, 2) float64 and t (n,)
     int64 in {0, 1} (class 0 below the line, class 1 above; sizes n//2 and n - n//2).
     """
-    _check_count("n", n, 2)
+    check_count("n", n, 2)
     rng = np.random.default_rng(seed)
     normal = np.array([1.0, 1.0]) / np.sqrt(2.0)
     margin = 0.5
@@ -73,7 +70,7 @@ def make_xor(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarr
     ``noise`` is the standard deviation of the isotropic Gaussian around each
     corner. Returns X (n, 2) float64 and t (n,) int64 in {0, 1}.
     """
-    _check_count("n", n, 1)
+    check_count("n", n, 1)
     _check_non_negative("noise", noise)
     rng = np.random.default_rng(seed)
     corner = rng.permutation(np.arange(n) % 4)
@@ -83,7 +80,7 @@ def make_xor(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarr
 
 def make_moons(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's make_moons): X (n, 2) float64, t (n,) int64 in {0, 1}."""
-    _check_count("n", n, 2)
+    check_count("n", n, 2)
     _check_non_negative("noise", noise)
     X, t = sklearn.datasets.make_moons(n_samples=n, noise=noise, random_state=seed)
     return X.astype(np.float64), t.astype(np.int64)
@@ -99,8 +96,8 @@ def make_spirals(
     evenly across classes (sizes differ by at most one). Returns X (n, 2)
     float64 and t (n,) int64 in {0, ..., n_classes - 1}.
     """
-    _check_count("n_classes", n_classes, 2)
-    _check_count("n", n, n_classes)
+    check_count("n_classes", n_classes, 2)
+    check_count("n", n, n_classes)
     _check_non_negative("noise", noise)
     rng = np.random.default_rng(seed)
     sizes = [n // n_classes + (k < n % n_classes) for k in range(n_classes)]
