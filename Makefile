@@ -1,10 +1,10 @@
-# Two commands for a newcomer: `make book` and `make test` (see README.md).
+# Two commands for a newcomer: `make book` and `make test` (see README.md); `make check` is the fast tier.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test lab bench release autograde feedback grades clean
+.PHONY: setup book test check lab bench release autograde feedback grades clean
 
 LABS := $(notdir $(wildcard labs/source/*))
 # nbgrader runs in the course directory, with the virtual environment first on PATH
@@ -24,8 +24,14 @@ book: release
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is in _build/html/index.html"
 
+# The whole suite: dlcore, the labs with real nbgrader, the book build (which runs every chapter once)
+# and the built book in a browser.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fast tier: dlcore and the lab logic; no notebook, no book build, no browser, no nbgrader run.
+check: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" tests
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab

@@ -1,48 +1,39 @@
-"""Reports for the notebooks that nbval executes (the chapters and the labs' source versions).
+"""Reports at the end of ``make test``.
 
-* the run time of each notebook;
+* the run time of each notebook: the chapters as the book build executed them (read back by
+  ``tests/test_chapters_execute.py``), the labs' source versions as nbval ran them;
 * the labelled equations whose check cells (tagged ``check-eq-<label>``) all passed, against the
   number of labelled equations.
 """
 
-import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
-
-from notebook_equations import CHAPTERS, checked_labels, equation_labels, read  # noqa: E402
-
-_seconds = defaultdict(float)
-_check_outcomes = defaultdict(list)  # label -> [passed, ...]
+_lab_seconds = defaultdict(float)
 
 
-def _is_notebook_cell(item) -> bool:
-    return hasattr(item, "cell") and str(item.fspath).endswith(".ipynb")
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: builds the book, drives a browser or runs nbgrader (not in `make check`)")
+    config.chapter_runs = {}
 
 
 def pytest_runtest_makereport(item, call):
-    if call.when != "call" or not _is_notebook_cell(item):
-        return
-    _seconds[Path(str(item.fspath)).name] += call.duration
-    for label in checked_labels(item.cell):
-        _check_outcomes[label].append(call.excinfo is None)
+    if call.when == "call" and hasattr(item, "cell") and str(item.fspath).endswith(".ipynb"):
+        _lab_seconds[Path(str(item.fspath)).name] += call.duration
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not _seconds:
+def pytest_terminal_summary(terminalreporter, config):
+    runs = config.chapter_runs
+    if not runs and not _lab_seconds:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("notebooks run by nbval")
-    for name, seconds in sorted(_seconds.items()):
-        write(f"{name:40s} {seconds:6.1f} s")
-    write(f"{'all notebooks':40s} {sum(_seconds.values()):6.1f} s")
-    executed = [p for p in CHAPTERS if p.name in _seconds]
-    if not executed:
-        return
-    labels = [label for path in executed for label in equation_labels(read(path))]
-    passing = [label for label in labels if _check_outcomes[label] and all(_check_outcomes[label])]
-    write(f"labelled equations: {len(labels)}; with a passing check: {len(passing)}")
-    missing = sorted(set(labels) - set(passing))
-    if missing:
-        write(f"labelled equations without a passing check: {', '.join(missing)}")
+    terminalreporter.section("notebook run times")
+    seconds = {f"chapters/{stem}.ipynb (book build)": run["seconds"] or 0.0 for stem, run in sorted(runs.items())}
+    seconds.update({f"{name} (nbval)": s for name, s in sorted(_lab_seconds.items())})
+    for name, s in seconds.items():
+        write(f"{name:55s} {s:6.1f} s")
+    if runs:
+        write(f"{'all chapters':55s} {sum(r['seconds'] or 0.0 for r in runs.values()):6.1f} s")
+        labels = [label for run in runs.values() for label in run["labels"]]
+        passing = [label for run in runs.values() for label in run["passing"]]
+        write(f"labelled equations: {len(labels)}; with a passing check: {len(passing)}")

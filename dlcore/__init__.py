@@ -12,6 +12,7 @@ import importlib
 
 _EXPORTS = {
     "MLP": "mlp",
+    "TrainingDiverged": "mlp",
     "LogisticRegression": "logistic",
     "Perceptron": "perceptron",
     "ConvergenceWarning": "perceptron",
@@ -21,7 +22,7 @@ _EXPORTS = {
 }
 
 __all__ = list(_EXPORTS)
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name):

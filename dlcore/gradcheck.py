@@ -47,8 +47,10 @@ def check_gradients(model, X, T, eps: float = 1e-6) -> dict[str, float]:
 
     Returns ``{'W1': err, 'b1': err, ..., 'WL': err, 'bL': err}``.
     """
-    analytic = [g for pair in model.gradients(X, T) for g in pair]
-    arrays = [p for pair in model.parameters for p in pair]
+    dW, db = model.gradients(X, T)
+    layers = range(1, len(model.W))
+    analytic = [g for l in layers for g in (dW[l], db[l])]
+    arrays = [p for l in layers for p in (model.W[l], model.b[l])]
     numeric = numerical_gradient(lambda: model.loss(X, T), arrays, eps)
-    names = [f"{kind}{l}" for l in range(1, len(model.parameters) + 1) for kind in ("W", "b")]
+    names = [f"{kind}{l}" for l in layers for kind in ("W", "b")]
     return {name: relative_error(a, n) for name, a, n in zip(names, analytic, numeric)}

@@ -25,9 +25,13 @@ def init_std(init, fan_in: int, fan_out: int) -> float:
 
 
 def init_parameters(sizes, init="xavier", seed: int = 0):
-    """``[(W^1, b^1), ...]`` in numpy float64: ``W^l ~ N(0, std^2)`` of shape ``(M_l, M_(l-1))``, ``b^l = 0``."""
+    """Lists ``(W, b)`` in numpy float64, indexed by layer: ``W[l] ~ N(0, std^2)`` ``(M_l, M_(l-1))``, ``b[l] = 0``.
+
+    ``W[0] = b[0] = None``: layer 0 is the input.
+    """
     rng = np.random.default_rng(seed)
-    return [
-        (rng.normal(0.0, init_std(init, fan_in, fan_out), size=(fan_out, fan_in)), np.zeros(fan_out))
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
-    ]
+    W, b = [None], [None]
+    for l in range(1, len(sizes)):
+        W.append(rng.normal(0.0, init_std(init, sizes[l - 1], sizes[l]), size=(sizes[l], sizes[l - 1])))
+        b.append(np.zeros(sizes[l]))
+    return W, b

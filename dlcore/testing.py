@@ -53,37 +53,43 @@ def expect_close(name: str, got, expected, rtol: float = 1e-6, atol: float = 1e-
 
 
 def random_network(sizes, seed: int = 0):
-    """Weights ``W^l`` ``(M_l, M_(l-1))`` and biases ``b^l`` ``(M_l,)`` of a random network, as two lists."""
+    """Weights ``W[l]`` ``(M_l, M_(l-1))`` and biases ``b[l]`` ``(M_l,)`` of a random network, two lists
+    indexed by layer ``l = 1..L`` (``W[0] = b[0] = None``)."""
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(0.0, 1.0 / np.sqrt(m_in), size=(m_out, m_in)) for m_in, m_out in zip(sizes[:-1], sizes[1:])]
-    biases = [rng.normal(0.0, 0.5, size=m_out) for m_out in sizes[1:]]
-    return weights, biases
+    W, b = [None], [None]
+    for l in range(1, len(sizes)):
+        W.append(rng.normal(0.0, 1.0 / np.sqrt(sizes[l - 1]), size=(sizes[l], sizes[l - 1])))
+        b.append(rng.normal(0.0, 0.5, size=sizes[l]))
+    return W, b
 
 
-def forward_reference(X, weights, biases, g):
-    """``a^l = z^(l-1) W^l.T + b^l``, ``z^l = g(a^l)`` for hidden layers, ``z^L = a^L``: lists ``(a, z)``."""
-    a, z = [], [np.asarray(X, dtype=float)]
-    for l, (W, b) in enumerate(zip(weights, biases), start=1):
-        a.append(z[-1] @ W.T + b)
-        z.append(a[-1] if l == len(weights) else g(a[-1]))
+def forward_reference(X, W, b, g):
+    """``a^l = z^(l-1) W^l.T + b^l``, ``z^l = g(a^l)`` for hidden layers, ``z^L = a^L``: lists ``(a, z)``
+    indexed by layer, ``a[0] = None`` and ``z[0] = X``; written out independently of :mod:`dlcore.backprop`."""
+    L = len(W) - 1
+    a, z = [None], [np.asarray(X, dtype=float)]
+    for l in range(1, L + 1):
+        a.append(z[l - 1] @ W[l].T + b[l])
+        z.append(a[l] if l == L else g(a[l]))
     return a, z
 
 
-def deltas_by_autograd(X, weights, biases, activation: str, delta_L):
-    """``delta^l = dE/da^l`` for every layer, by torch autograd, for an error whose ``dE/da^L = delta_L``.
+def deltas_by_autograd(X, W, b, activation: str, delta_L):
+    """``delta^l = dE/da^l`` for every layer by torch autograd, for an error whose ``dE/da^L = delta_L``.
 
     The error is ``E = sum(delta_L * a^L)``, so its gradient with respect to ``a^L`` is ``delta_L``
-    and autograd carries it back through the network: an oracle for the delta recursion.
+    and autograd carries it back through the network: an oracle for the delta recursion. Returns a
+    list indexed by layer, ``delta[0] = None``.
     """
     import torch
 
     g = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    L = len(W) - 1
     z = torch.tensor(np.asarray(X, dtype=float), requires_grad=True)  # so that every a^l is in the graph
-    a = []
-    for l, (W, b) in enumerate(zip(weights, biases), start=1):
-        a_l = z @ torch.as_tensor(W).T + torch.as_tensor(b)
-        a_l.retain_grad()
-        a.append(a_l)
-        z = a_l if l == len(weights) else g(a_l)
-    (a[-1] * torch.as_tensor(np.asarray(delta_L, dtype=float))).sum().backward()
-    return [a_l.grad.numpy() for a_l in a]
+    a = [None]
+    for l in range(1, L + 1):
+        a.append(z @ torch.as_tensor(W[l]).T + torch.as_tensor(b[l]))
+        a[l].retain_grad()
+        z = a[l] if l == L else g(a[l])
+    (a[L] * torch.as_tensor(np.asarray(delta_L, dtype=float))).sum().backward()
+    return [None] + [a[l].grad.numpy() for l in range(1, L + 1)]

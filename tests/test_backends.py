@@ -28,13 +28,14 @@ def problem(output, K=3, N=16, d=4, seed=0):
 def test_torch_backend_gives_the_same_loss_and_gradients_as_numpy(device, activation, output, loss, lam):
     X, T = problem(output)
     models = [MLP([4, 5, 6, 3], activation, output, loss, lam, seed=3, device=d) for d in ("cpu", device)]
-    for (W_np, _), (W_t, _) in zip(models[0].parameters, models[1].parameters):
+    for W_np, W_t in zip(models[0].W[1:], models[1].W[1:]):
         assert isinstance(W_t, torch.Tensor), "the torch backend must hold torch tensors"
         np.testing.assert_array_equal(W_np, to_numpy(W_t), err_msg="same seed must give identical weights")
     assert models[1].loss(X, T) == pytest.approx(models[0].loss(X, T), rel=1e-12)
-    for (dW_np, db_np), (dW_t, db_t) in zip(models[0].gradients(X, T), models[1].gradients(X, T)):
-        np.testing.assert_allclose(to_numpy(dW_t), dW_np, rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(to_numpy(db_t), db_np, rtol=1e-10, atol=1e-14)
+    (dW_np, db_np), (dW_t, db_t) = models[0].gradients(X, T), models[1].gradients(X, T)
+    for l in range(1, models[0].n_layers + 1):
+        np.testing.assert_allclose(to_numpy(dW_t[l]), dW_np[l], rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(to_numpy(db_t[l]), db_np[l], rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("device", TORCH_DEVICES)
@@ -56,8 +57,8 @@ def test_logistic_regression_runs_on_torch_and_agrees_with_numpy(device):
 
 def test_float32_backend_keeps_float32():
     model = MLP([2, 3, 2], dtype="float32", device="torch")
-    assert model.parameters[0][0].dtype == torch.float32
-    assert MLP([2, 3, 2], dtype="float32").parameters[0][0].dtype == np.float32
+    assert model.W[1].dtype == torch.float32
+    assert MLP([2, 3, 2], dtype="float32").W[1].dtype == np.float32
 
 
 def test_auto_picks_cuda_exactly_when_present():
@@ -75,7 +76,7 @@ def test_cuda_model_keeps_its_parameters_on_the_gpu():
     model = MLP([2, 3, 2], device="cuda")
     X, t = make_moons(n=40, seed=0)
     model.fit(X, t, epochs=2, eta=0.1, batch_size=8, progress=False)
-    assert all(W.is_cuda and b.is_cuda for W, b in model.parameters)
+    assert all(W.is_cuda and b.is_cuda for W, b in zip(model.W[1:], model.b[1:]))
     assert model.predict(X).shape == (40,)
 
 

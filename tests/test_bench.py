@@ -4,10 +4,14 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import throughput  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 
 def test_quick_benchmark_writes_a_table_with_every_contender(tmp_path, capsys):

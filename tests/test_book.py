@@ -7,6 +7,8 @@ import pytest
 from lab_secrets import LABS, hidden_and_solution_lines
 from notebook_equations import CHAPTERS
 
+pytestmark = pytest.mark.slow
+
 
 def test_book_builds_with_every_part(built_book):
     assert (built_book / "index.html").exists(), "the build did not produce _build/html/index.html"

@@ -15,6 +15,8 @@ import pytest
 
 from notebook_equations import CHAPTERS
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "_build" / "screenshots"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
-from dlcore import MLP, ConvergenceWarning, LogisticRegression, Perceptron
+from dlcore import MLP, ConvergenceWarning, LogisticRegression, Perceptron, TrainingDiverged
 from dlcore.data import load_breast_cancer, load_digits, load_iris, load_wine, make_separable_blobs, xor_points
 
 
@@ -128,12 +128,37 @@ def test_early_stopping_restores_the_best_validation_weights():
     assert model.loss(split.X_val, split.t_val) == pytest.approx(history["val_loss"][best], rel=1e-12)
 
 
+def test_validation_error_is_recorded_without_the_penalty_and_early_stopping_watches_it():
+    split = load_digits(seed=0)
+    lam = 0.01
+    model = MLP([64, 32, 10], weight_decay=lam, seed=0)
+    history = model.fit(split.X_train, split.t_train, epochs=40, eta=0.2, batch_size=16,
+                        X_val=split.X_val, T_val=split.t_val, patience=3, progress=False)
+    best = history["best_epoch"]
+    assert history["val_error"][best] == min(history["val_error"]), "early stopping must pick the lowest val_error"
+    penalty = 0.5 * lam * sum(float(np.sum(W * W)) for W in model.W[1:])
+    data_term = -np.mean(np.log(model.predict_proba(split.X_val)[np.arange(len(split.t_val)), split.t_val]))
+    assert model.error(split.X_val, split.t_val) == pytest.approx(data_term, rel=1e-10)
+    assert history["val_error"][best] == pytest.approx(data_term, rel=1e-10)
+    assert history["val_loss"][best] == pytest.approx(data_term + penalty, rel=1e-10)
+
+
+def test_a_diverging_run_stops_with_a_message_that_names_the_divergence():
+    X = np.random.default_rng(0).standard_normal((64, 1))
+    model = MLP([1, 8, 1], output="identity", loss="mse")
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match=r"diverged in epoch 1: .* eta = 1e\+150"):
+        model.fit(X, 3 * X, eta=1e150, X_val=X, T_val=3 * X, patience=2, progress=False)
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match="training loss is (nan|inf)"):
+        MLP([1, 8, 1], output="identity", loss="mse").fit(X, 3 * X, eta=1e150, epochs=3, batch_size=64,
+                                                           progress=False)
+
+
 def test_history_records_every_epoch_and_shuffling_is_seeded():
     split = load_iris(seed=0)
     runs = [MLP([4, 6, 3], seed=5).fit(split.X_train, split.t_train, epochs=7, eta=0.1, batch_size=8,
                                        X_val=split.X_val, T_val=split.t_val, progress=False) for _ in range(2)]
     assert runs[0] == runs[1], "the same seed must give the same training run"
-    for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy"):
+    for key in ("train_loss", "train_accuracy", "val_loss", "val_error", "val_accuracy"):
         assert len(runs[0][key]) == 7
     assert runs[0]["train_loss"][-1] < runs[0]["train_loss"][0]
 
