@@ -14,6 +14,7 @@ _lab_seconds = defaultdict(float)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: builds the book, drives a browser or runs nbgrader (not in `make check`)")
+    config.addinivalue_line("markers", "cuda: needs a CUDA GPU (skipped without one; `pytest -m cuda` runs these)")
     config.chapter_runs = {}
 
 

@@ -27,17 +27,21 @@ def check_X(X, n_features: int | None = None, name: str = "X") -> np.ndarray:
     return X
 
 
+def is_count(value, minimum: int = 1) -> bool:
+    """Whether ``value`` is an integer ``>= minimum`` (``True`` and ``2.0`` are not integers here)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= minimum
+
+
 def check_count(name: str, value, minimum: int = 1) -> int:
     """``value`` as an int ``>= minimum`` (a number of samples, classes, repeats), or ValueError."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+    if not is_count(value, minimum):
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
     return int(value)
 
 
 def check_sizes(sizes) -> list:
     """Layer sizes ``[d, M_1, ..., K]`` as a list of at least two positive ints, or ValueError."""
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(
-            isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m > 0 for m in sizes):
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2 or not all(is_count(m) for m in sizes):
         raise ValueError(f"sizes must be a list [d, M_1, ..., K] of at least two positive integers; got {sizes!r}")
     return [int(m) for m in sizes]
 
@@ -50,8 +54,15 @@ def check_same_length(X, T, names=("X", "T")) -> None:
 
 def check_positive(name: str, value) -> None:
     """ValueError unless ``value`` is a finite number > 0."""
-    if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
+    if isinstance(value, bool) or not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive number; got {value!r}")
+
+
+def check_non_negative(name: str, value) -> float:
+    """``value`` as a float, or ValueError unless it is a finite number >= 0."""
+    if isinstance(value, bool) or not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a number >= 0; got {value!r}")
+    return float(value)
 
 
 def check_labels(t, n_classes: int, name: str = "t") -> np.ndarray:
@@ -98,3 +109,21 @@ def check_targets(T, n_outputs: int, output: str, name: str = "T") -> np.ndarray
     if output == "sigmoid" and not np.all((T == 0) | (T == 1)):
         raise ValueError(f"{name} for a sigmoid output must be 0 or 1; got values from {T.min()} to {T.max()}")
     return T
+
+
+def check_index(name: str, value, n: int) -> int:
+    """``value`` as an int in ``0, ..., n - 1`` (a unit or an array index, counted from 0), or ValueError."""
+    if not is_count(value, 0) or value >= n:
+        raise ValueError(f"{name} must be an integer in 0..{n - 1}; got {value!r}")
+    return int(value)
+
+
+def check_signed_targets(t, n_samples: int | None = None, name: str = "targets t") -> np.ndarray:
+    """Signed targets ``t`` ``(N,)`` in {-1, +1} as float64, or ValueError (``n_samples``: the N they must have)."""
+    t = to_numpy(t)
+    if t.ndim != 1 or (n_samples is not None and len(t) != n_samples):
+        expected = "(N,)" if n_samples is None else f"({n_samples},)"
+        raise ValueError(f"{name} must have shape {expected}; got shape {t.shape}")
+    if not np.all(np.isin(t, (-1, 1))):
+        raise ValueError(f"{name} must be -1 or +1; got values {np.unique(t)[:10].tolist()}")
+    return t.astype(np.float64)

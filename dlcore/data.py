@@ -17,15 +17,10 @@ import numpy as np
 import sklearn.datasets
 from sklearn.model_selection import train_test_split
 
-from .checks import check_count
+from .checks import check_count, check_non_negative
 
 _XOR_CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _XOR_LABELS = np.array([0, 1, 1, 0], dtype=np.int64)
-
-
-def _check_non_negative(name: str, value: float) -> None:
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
 def _shuffled(X: np.ndarray, t: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +66,7 @@ def make_xor(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarr
     corner. Returns X (n, 2) float64 and t (n,) int64 in {0, 1}.
     """
     check_count("n", n, 1)
-    _check_non_negative("noise", noise)
+    check_non_negative("noise", noise)
     rng = np.random.default_rng(seed)
     corner = rng.permutation(np.arange(n) % 4)
     X = _XOR_CORNERS[corner] + noise * rng.normal(size=(n, 2))
@@ -81,7 +76,7 @@ def make_xor(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarr
 def make_moons(n: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's make_moons): X (n, 2) float64, t (n,) int64 in {0, 1}."""
     check_count("n", n, 2)
-    _check_non_negative("noise", noise)
+    check_non_negative("noise", noise)
     X, t = sklearn.datasets.make_moons(n_samples=n, noise=noise, random_state=seed)
     return X.astype(np.float64), t.astype(np.int64)
 
@@ -98,7 +93,7 @@ def make_spirals(
     """
     check_count("n_classes", n_classes, 2)
     check_count("n", n, n_classes)
-    _check_non_negative("noise", noise)
+    check_non_negative("noise", noise)
     rng = np.random.default_rng(seed)
     sizes = [n // n_classes + (k < n % n_classes) for k in range(n_classes)]
     t = np.repeat(np.arange(n_classes, dtype=np.int64), sizes)

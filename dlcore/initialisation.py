@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from .checks import check_positive
+
 INITS = ("xavier", "he")
 
 
@@ -19,9 +21,10 @@ def init_std(init, fan_in: int, fan_out: int) -> float:
         return math.sqrt(2.0 / (fan_in + fan_out))
     if init == "he":
         return math.sqrt(2.0 / fan_in)
-    if isinstance(init, (int, float)) and not isinstance(init, bool) and init > 0:
-        return float(init)
-    raise ValueError(f"unknown init {init!r}; expected 'xavier', 'he' or a positive standard deviation (naive init)")
+    if isinstance(init, str):
+        raise ValueError(f"unknown init {init!r}; expected 'xavier', 'he' or a positive standard deviation (naive init)")
+    check_positive("init (the standard deviation of a naive init)", init)
+    return float(init)
 
 
 def init_parameters(sizes, init="xavier", seed: int = 0):

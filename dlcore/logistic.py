@@ -14,35 +14,20 @@ gradient: the whole set each step (batch GD) or shuffled minibatches (SGD).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.preprocessing import PolynomialFeatures
 from tqdm.auto import tqdm
 
 from .activations import sigmoid, softmax
 from .backend import resolve_backend, to_numpy
-from .checks import check_labels, check_positive, check_same_length, check_X, one_hot
+from .checks import check_count, check_labels, check_positive, check_same_length, check_X, one_hot
+from .features import check_basis, design_matrix
 from .losses import cross_entropy_sigmoid, cross_entropy_softmax
-
-BASES = ("identity", "polynomial")
-
-
-def design_matrix(X, basis: str = "identity", degree: int = 2) -> np.ndarray:
-    """``Phi`` of shape ``(N, M)``: ``[1, x]`` (identity) or all monomials of ``x`` up to ``degree``."""
-    if basis == "identity":
-        return np.hstack([np.ones((len(X), 1)), X])
-    if basis == "polynomial":
-        return PolynomialFeatures(degree=degree, include_bias=True).fit_transform(X)
-    raise ValueError(f"unknown basis {basis!r}; expected one of {BASES}")
-
 
 class LogisticRegression:
     """Logistic regression with ``n_classes`` classes on the basis ``'identity'`` or ``'polynomial'``."""
 
     def __init__(self, n_classes=2, basis="identity", degree=2, seed=0, device="cpu", dtype="float64"):
-        if not isinstance(n_classes, int) or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}")
-        if basis not in BASES:
-            raise ValueError(f"unknown basis {basis!r}; expected one of {BASES}")
-        self.n_classes, self.basis, self.degree = n_classes, basis, degree
+        self.n_classes = check_count("n_classes", n_classes, 2)
+        self.basis, self.degree = check_basis(basis), check_count("degree", degree)
         self.backend = resolve_backend(device, dtype)
         self.weights = None  # w (M,) for 2 classes, W (K, M) for K classes; set by fit
         self._n_features = None
@@ -90,8 +75,9 @@ class LogisticRegression:
         self._n_features = X.shape[1]
         Phi, T = self._as_data(X, t)
         check_positive("eta (the learning rate)", eta)
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-            raise ValueError(f"batch_size must be a positive integer or None (batch GD); got {batch_size!r}")
+        if batch_size is not None:
+            batch_size = check_count("batch_size (None for batch GD)", batch_size)
+        epochs = check_count("epochs", epochs)
         xp, N = self.backend.xp, Phi.shape[0]
         shape = (Phi.shape[1],) if self.n_classes == 2 else (self.n_classes, Phi.shape[1])
         self.weights = self.backend.asarray(np.zeros(shape))
@@ -103,7 +89,7 @@ class LogisticRegression:
                 if float(xp.max(xp.abs(gradient))) < tol:
                     history["converged"] = True
             else:
-                self._sgd_epoch(Phi, T, eta, int(batch_size))
+                self._sgd_epoch(Phi, T, eta, batch_size)
             history["loss"].append(float(self._error(Phi, T, self.weights)) / N)
             if history["converged"]:
                 break

@@ -14,8 +14,8 @@ import warnings
 
 import numpy as np
 
-from .checks import check_positive, check_same_length, check_X
-from .logistic import design_matrix
+from .checks import check_count, check_positive, check_signed_targets, check_X
+from .features import design_matrix
 
 
 class ConvergenceWarning(UserWarning):
@@ -27,9 +27,7 @@ class Perceptron:
 
     def __init__(self, eta=1.0, max_epochs=100, shuffle=True, seed=0):
         check_positive("eta (the learning rate)", eta)
-        if not isinstance(max_epochs, int) or max_epochs < 1:
-            raise ValueError(f"max_epochs must be a positive integer; got {max_epochs!r}")
-        self.eta, self.max_epochs, self.shuffle = eta, max_epochs, shuffle
+        self.eta, self.max_epochs, self.shuffle = eta, check_count("max_epochs", max_epochs), shuffle
         self._rng = np.random.default_rng(seed)
         self.w = None
         self.mistakes_per_epoch: list[int] = []
@@ -39,8 +37,7 @@ class Perceptron:
     def fit(self, X, t):
         """Apply ``w <- w + eta t_n phi_n`` to each misclassified sample until an epoch has no mistakes."""
         X = check_X(X)
-        t = _check_signed_targets(t)
-        check_same_length(X, t, ("X", "t"))
+        t = check_signed_targets(t, len(X), "perceptron targets t")
         Phi = design_matrix(X)
         self.w = np.zeros(Phi.shape[1])
         self.mistakes_per_epoch, self.weight_history, self.converged = [], [], False
@@ -74,12 +71,3 @@ class Perceptron:
             return False
         self.w += self.eta * t_n * phi_n
         return True
-
-
-def _check_signed_targets(t) -> np.ndarray:
-    t = np.asarray(t)
-    if t.ndim != 1:
-        raise ValueError(f"perceptron targets t must have shape (N,); got shape {t.shape}")
-    if not np.all(np.isin(t, (-1, 1))):
-        raise ValueError(f"perceptron targets must be -1 or +1; got values {np.unique(t)[:10].tolist()}")
-    return t.astype(np.float64)

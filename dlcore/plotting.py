@@ -1,4 +1,5 @@
-"""Figures used across the chapters: decision regions, error surfaces and learning curves.
+"""Figures used across the chapters: points by class, linear boundaries, decision regions, error
+surfaces and learning curves.
 
 Every function draws on a given matplotlib Axes (or makes a new figure when
 ``ax`` is None) and returns the Axes; nothing calls ``plt.show()``, so the
@@ -15,6 +16,8 @@ import numpy as np
 from cycler import cycler
 from matplotlib.ticker import MaxNLocator
 from scipy.interpolate import RegularGridInterpolator
+
+from .checks import check_count
 
 CLASS_COLOURS = (
     "#0072B2",  # blue
@@ -78,6 +81,71 @@ def _label_function(predict):
     return function
 
 
+def scatter_classes(X, t, ax=None, classes=None, markers="o", label="$t = {}$", **scatter_kwargs):
+    """Scatter the points X (N, 2) one class at a time: class ``classes[i]`` in ``CLASS_COLOURS[i]``.
+
+    ``t`` (N,) holds the targets; ``classes`` lists the target values in colour order (default
+    ``0, ..., max(t)``; signed targets use ``(-1, 1)``). ``markers`` is one marker or one per class;
+    ``label`` is formatted with the class value. Classes without points are skipped. Other keyword
+    arguments go to ``ax.scatter``. Returns the Axes.
+    """
+    X = _as_points_2d("X", X)
+    t = np.asarray(t)
+    if t.shape != (len(X),):
+        raise ValueError(f"t must have shape ({len(X)},) to match X, got {t.shape}")
+    classes = list(range(int(t.max()) + 1) if len(t) else []) if classes is None else list(classes)
+    markers = [markers] * len(classes) if isinstance(markers, str) else list(markers)
+    ax = _new_axes_if_none(ax)
+    style = {"edgecolors": "black", "linewidths": 0.5, "s": 25} | scatter_kwargs
+    for i, (value, marker) in enumerate(zip(classes, markers)):
+        members = t == value
+        if members.any():
+            ax.scatter(X[members, 0], X[members, 1], color=_class_colour(i), marker=marker,
+                       label=label.format(value), **style)
+    return ax
+
+
+def boundary_segment(w, xlim, ylim) -> np.ndarray:
+    """Two points (2, 2) on the line ``w_0 + w_1 x_1 + w_2 x_2 = 0`` spanning the box ``xlim`` x ``ylim``.
+
+    ``w = (w_0, w_1, w_2)`` has the bias first, as on ``phi(x) = [1, x]``. Steep lines are
+    parametrised by ``x_2``, flat ones by ``x_1``, so any line but ``w_1 = w_2 = 0`` works.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (3,):
+        raise ValueError(f"w must be (w_0, w_1, w_2) with the bias first, shape (3,); got {w.shape}")
+    if w[1] == 0 and w[2] == 0:
+        raise ValueError("w_1 = w_2 = 0: the boundary w^T phi(x) = 0 is not a line")
+    if abs(w[2]) >= abs(w[1]):
+        x1 = np.asarray(xlim, dtype=np.float64)
+        return np.column_stack([x1, -(w[0] + w[1] * x1) / w[2]])
+    x2 = np.asarray(ylim, dtype=np.float64)
+    return np.column_stack([-(w[0] + w[2] * x2) / w[1], x2])
+
+
+def plot_boundary(w, ax=None, normal: bool = False, **line_kwargs):
+    """Draw the boundary ``w^T phi(x) = 0`` of ``w`` (3,) across ``ax``'s current limits (kept); optionally the normal.
+
+    The arrow of ``normal=True`` points along ``(w_1, w_2)``, towards the side where ``w^T phi(x) > 0``.
+    ``line_kwargs`` go to ``ax.plot`` (label, colour, style). Returns the Axes.
+    """
+    ax = _new_axes_if_none(ax)
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    ends = boundary_segment(w, xlim, ylim)
+    line = ax.plot(ends[:, 0], ends[:, 1], **line_kwargs)[0]
+    if normal:
+        w = np.asarray(w, dtype=np.float64)
+        centre = np.array([np.mean(xlim), np.mean(ylim)])
+        direction = w[1:] / np.linalg.norm(w[1:])
+        foot = centre - (w[0] + w[1:] @ centre) / (w[1:] @ w[1:]) * w[1:]  # closest point of the line
+        length = 0.15 * min(np.ptp(xlim), np.ptp(ylim))
+        ax.annotate("", xy=foot + length * direction, xytext=foot,
+                    arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.5})
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    return ax
+
+
 def plot_decision_regions(predict, X, t, ax=None, resolution: int = 200, padding: float = 0.5, title=None):
     """Filled class regions of ``predict`` over X (N, 2) with padding, and the points t (N,) on top.
 
@@ -88,8 +156,7 @@ def plot_decision_regions(predict, X, t, ax=None, resolution: int = 200, padding
     t = np.asarray(t)
     if t.shape != (len(X),):
         raise ValueError(f"t must have shape ({len(X)},) to match X, got {t.shape}")
-    if resolution < 2:
-        raise ValueError(f"resolution must be >= 2, got {resolution}")
+    check_count("resolution", resolution, 2)
     label_of = _label_function(predict)
     ax = _new_axes_if_none(ax)
 
@@ -105,9 +172,7 @@ def plot_decision_regions(predict, X, t, ax=None, resolution: int = 200, padding
     n_classes = int(max(labels.max(), t.max())) + 1
     colours = [_class_colour(k) for k in range(n_classes)]
     ax.contourf(x1, x2, labels, levels=np.arange(n_classes + 1) - 0.5, colors=colours, alpha=0.3)
-    for k in np.unique(t):
-        members = t == k
-        ax.scatter(X[members, 0], X[members, 1], color=colours[k], edgecolors="black", linewidths=0.5, s=25, label=f"$t = {k}$")
+    scatter_classes(X, t, ax=ax, classes=range(n_classes))
 
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
@@ -148,7 +213,7 @@ def _draw_surface(ax, w1_values, w2_values, E_grid) -> None:
 
 
 def plot_error_surface(w1_values, w2_values, E_grid, paths=None, kind: str = "contour", ax=None, labels=None):
-    """Draw E_grid (n2, n1) over w1_values (n1,) x w2_values (n2,) (as from `dlcore.surface.error_grid`).
+    """Draw E_grid (n2, n1) over w1_values (n1,) x w2_values (n2,): rows follow w2, columns w1.
 
     ``kind="contour"``: filled contours, contour lines and a colour bar;
     ``kind="3d"``: a surface on a 3-D Axes (made if ``ax`` is None). ``paths``

@@ -1,4 +1,8 @@
-"""Shared fixtures: matplotlib without a display, and the CUDA marker."""
+"""Shared fixtures: matplotlib without a display, the book built once, and the ``cuda`` marker.
+
+Tests marked ``@pytest.mark.cuda`` run only where torch sees a CUDA GPU (``pytest -m cuda`` runs
+just them on a GPU machine); elsewhere they are skipped with the reason.
+"""
 
 import matplotlib
 import pytest
@@ -14,7 +18,13 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-requires_cuda = pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+def pytest_collection_modifyitems(config, items):
+    if cuda_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from conftest import cuda_available, requires_cuda
+from conftest import cuda_available
 from dlcore import MLP, LogisticRegression
 from dlcore.backend import resolve_backend, to_numpy
 from dlcore.data import make_moons
 
 torch = pytest.importorskip("torch")
 
-TORCH_DEVICES = ["torch"] + (["cuda"] if cuda_available() else [])
+TORCH_DEVICES = ["torch", pytest.param("cuda", marks=pytest.mark.cuda)]
 CONFIGS = [("tanh", "softmax", "cross_entropy", 0.0), ("relu", "sigmoid", "cross_entropy", 0.01),
            ("sigmoid", "softmax", "mse", 0.1), ("tanh", "identity", "mse", 0.0)]
 
@@ -71,7 +71,7 @@ def test_cuda_without_a_gpu_is_a_clear_runtime_error():
         MLP([2, 3, 2], device="cuda")
 
 
-@requires_cuda
+@pytest.mark.cuda
 def test_cuda_model_keeps_its_parameters_on_the_gpu():
     model = MLP([2, 3, 2], device="cuda")
     X, t = make_moons(n=40, seed=0)
@@ -96,3 +96,13 @@ def test_numpy_namespace_reductions_equal_numpys(shape, axis, keepdims):
     np.testing.assert_allclose(NUMPY.sum(x, axis=axis, keepdims=keepdims), np.sum(x, axis=axis, keepdims=keepdims),
                                rtol=1e-13)
     np.testing.assert_array_equal(NUMPY.max(x, axis=axis, keepdims=keepdims), np.max(x, axis=axis, keepdims=keepdims))
+
+
+def test_the_numpy_namespace_is_numpy_itself_apart_from_two_faster_reductions():
+    from dlcore.backend import NUMPY
+
+    replaced = sorted(name for name, value in vars(NUMPY).items() if getattr(np, name, None) is not value)
+    assert replaced == ["max", "sum"], f"only sum and max may differ from numpy's own functions; got {replaced}"
+    x = np.arange(12.0).reshape(3, 4)
+    assert NUMPY.sum(x, axis=-1, dtype=np.float32).dtype == np.float32, "sum must keep numpy's dtype argument"
+    assert NUMPY.sum(x, axis=0, where=x > 3).tolist() == np.sum(x, axis=0, where=x > 3).tolist()

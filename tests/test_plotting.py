@@ -1,4 +1,4 @@
-"""Tests for dlcore.plotting and the numerics of dlcore.surface (Agg backend, figures closed after each test)."""
+"""Tests for dlcore.plotting (Agg backend, figures closed after each test)."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcore import plotting, surface  # noqa: E402
+from dlcore import plotting  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -31,70 +31,6 @@ def _predict_by_sum(points):
 class _SumClassifier:
     def predict(self, points):
         return _predict_by_sum(points)
-
-
-# --- surface ---------------------------------------------------------------------------------
-
-A = np.array([[3.0, 0.5], [0.5, 1.0]])
-LAMBDA_MAX = np.linalg.eigvalsh(A).max()
-
-
-def _quadratic_error(w):
-    return 0.5 * w @ A @ w
-
-
-def _quadratic_gradient(w):
-    return A @ w
-
-
-def test_error_grid_rows_follow_w2_and_columns_follow_w1():
-    w1_values = np.array([0.0, 1.0, 2.0])
-    w2_values = np.array([10.0, 20.0])
-    grid = surface.error_grid(lambda w: w[0] + 100.0 * w[1], w1_values, w2_values)
-    assert grid.shape == (2, 3), f"expected (len(w2), len(w1)) = (2, 3), got {grid.shape}"
-    assert grid[1, 2] == 2.0 + 100.0 * 20.0, f"grid[1, 2] should be E(w1=2, w2=20), got {grid[1, 2]}"
-    assert grid[0, 1] == 1.0 + 100.0 * 10.0
-
-
-def test_error_grid_rejects_non_1d_values():
-    with pytest.raises(ValueError, match=r"w2_values must be a non-empty 1-D array, got shape \(2, 2\)"):
-        surface.error_grid(_quadratic_error, [0.0, 1.0], [[0.0, 1.0], [2.0, 3.0]])
-
-
-def test_gradient_descent_path_converges_for_small_eta():
-    path = surface.gradient_descent_path(_quadratic_gradient, [2.0, -1.5], eta=0.5 / LAMBDA_MAX, n_steps=200)
-    assert path.shape == (201, 2)
-    np.testing.assert_array_equal(path[0], [2.0, -1.5])
-    np.testing.assert_allclose(path[1], path[0] - 0.5 / LAMBDA_MAX * A @ path[0])
-    assert np.linalg.norm(path[-1]) < 1e-6, f"should converge to 0, ended at {path[-1]}"
-
-
-def test_gradient_descent_path_stops_at_divergence_with_finite_rows():
-    eta = 2.5 / LAMBDA_MAX
-    path = surface.gradient_descent_path(_quadratic_gradient, [1.0, 1.0], eta=eta, n_steps=5000)
-    assert 2 < len(path) < 5001, f"divergent run should stop early, got {len(path)} rows"
-    assert np.all(np.isfinite(path)), "returned path must hold finite rows only"
-    assert np.abs(path[-1]).max() > 1e100, "iterates should have blown up before stopping"
-
-
-def test_gradient_descent_path_with_zero_steps_is_the_start():
-    path = surface.gradient_descent_path(_quadratic_gradient, [1.0, 2.0], eta=0.1, n_steps=0)
-    np.testing.assert_array_equal(path, [[1.0, 2.0]])
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"eta": 0.0}, "eta must be a finite number > 0, got 0.0"),
-        ({"eta": -0.1}, "eta must be a finite number > 0"),
-        ({"n_steps": -1}, "n_steps must be an integer >= 0, got -1"),
-        ({"w0": [[1.0, 2.0]]}, "w0 must be a finite 1-D array"),
-    ],
-)
-def test_gradient_descent_path_rejects_bad_arguments(kwargs, message):
-    arguments = {"grad": _quadratic_gradient, "w0": [1.0, 2.0], "eta": 0.1, "n_steps": 5} | kwargs
-    with pytest.raises(ValueError, match=message):
-        surface.gradient_descent_path(**arguments)
 
 
 # --- style -----------------------------------------------------------------------------------
@@ -141,17 +77,63 @@ def test_decision_regions_reject_mismatched_t():
         plotting.plot_decision_regions(_predict_by_sum, X, np.zeros(39, dtype=int))
 
 
+# --- points by class and linear boundaries --------------------------------------------------
+
+
+def test_scatter_classes_draws_one_labelled_collection_per_class_present():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 1.0]])
+    ax = plotting.scatter_classes(X, np.array([0, 2, 2, 0]))
+    assert [c.get_label() for c in ax.collections] == ["$t = 0$", "$t = 2$"], "class 1 has no points: no scatter"
+    colours = [tuple(c.get_facecolor()[0]) for c in ax.collections]
+    assert colours[1] == matplotlib.colors.to_rgba(plotting.CLASS_COLOURS[2]), "class k takes CLASS_COLOURS[k]"
+    ax = plotting.scatter_classes(X, np.array([-1, 1, 1, -1]), classes=(-1, 1), markers=("o", "s"), label="$t = {:+d}$")
+    assert [c.get_label() for c in ax.collections][-2:] == ["$t = -1$", "$t = +1$"]
+    with pytest.raises(ValueError, match=r"t must have shape \(4,\)"):
+        plotting.scatter_classes(X, np.array([0, 1]))
+
+
+def test_boundary_segment_lies_on_the_line():
+    for w in (np.array([1.0, 2.0, -0.5]), np.array([-0.3, 0.1, 3.0])):
+        ends = plotting.boundary_segment(w, (-2, 2), (-2, 2))
+        residual = w[0] + ends @ w[1:]
+        assert np.allclose(residual, 0.0), f"segment ends {ends} are off the line w = {w}: residuals {residual}"
+        assert not np.allclose(ends[0], ends[1]), "the two ends coincide"
+    with pytest.raises(ValueError, match="not a line"):
+        plotting.boundary_segment(np.array([1.0, 0.0, 0.0]), (0, 1), (0, 1))
+
+
+def test_plot_boundary_spans_the_current_view_and_keeps_it():
+    _, ax = plt.subplots()
+    ax.set(xlim=(-1.0, 3.0), ylim=(-2.0, 2.0))
+    plotting.plot_boundary(np.array([-1.0, 1.0, 0.0]), ax=ax)  # the vertical line x1 = 1
+    x, y = ax.lines[-1].get_data()
+    assert np.allclose(x, 1.0) and sorted(y) == [-2.0, 2.0], f"expected x1 = 1 across the view, got {x}, {y}"
+    assert (ax.get_xlim(), ax.get_ylim()) == ((-1.0, 3.0), (-2.0, 2.0))
+
+
 # --- error surface ---------------------------------------------------------------------------
+
+
+A = np.array([[3.0, 0.5], [0.5, 1.0]])
+
+
+def _quadratic_error(w):
+    return 0.5 * w @ A @ w
+
+
+def _descent(w0, eta, n_steps):
+    """Gradient descent on E = 1/2 w^T A w: the iterates (n_steps + 1, 2)."""
+    path = [np.asarray(w0, dtype=np.float64)]
+    for _ in range(n_steps):
+        path.append(path[-1] - eta * A @ path[-1])
+    return np.array(path)
 
 
 def _surface_and_paths():
     w1_values = np.linspace(-2.0, 2.0, 30)
     w2_values = np.linspace(-2.0, 2.0, 25)
-    grid = surface.error_grid(_quadratic_error, w1_values, w2_values)
-    paths = [
-        surface.gradient_descent_path(_quadratic_gradient, [1.8, 1.5], eta=0.1, n_steps=20),
-        surface.gradient_descent_path(_quadratic_gradient, [-1.5, 1.8], eta=0.3, n_steps=20),
-    ]
+    grid = np.array([[_quadratic_error(np.array([a, b])) for a in w1_values] for b in w2_values])  # rows follow w2
+    paths = [_descent([1.8, 1.5], eta=0.1, n_steps=20), _descent([-1.5, 1.8], eta=0.3, n_steps=20)]
     return w1_values, w2_values, grid, paths
 
 

@@ -1,14 +1,14 @@
-"""Tests for dlcore.descent: weight slices of an MLP's error, curvature, and gradient-descent helpers."""
+"""Tests for dlcore.chapters.ch02_error_surfaces: weight slices of an MLP's error, curvature, and gradient-descent helpers."""
 
 import numpy as np
 import pytest
 
 from dlcore import MLP, numerical_gradient, relative_error
 from dlcore.data import xor_points
-from dlcore.descent import (all_weight_refs, local_minima, max_stable_learning_rate, model_at,
-                            numerical_hessian, path_errors, quadratic, refine_minima, swap_hidden_units,
-                            train_from_seeds, weight_slice)
-from dlcore.surface import gradient_descent_path
+from dlcore.chapters.ch02_error_surfaces import (all_weight_refs, error_grid, gradient_descent_path, local_minima,
+                                                 max_stable_learning_rate, model_at, numerical_hessian, path_errors,
+                                                 quadratic, refine_minima, swap_hidden_units, train_from_seeds,
+                                                 weight_slice)
 
 A = np.array([[3.0, 1.0], [1.0, 1.0]])
 
@@ -32,20 +32,21 @@ def test_weight_slice_error_is_the_model_loss_with_the_weights_set():
     piece = weight_slice(net, x, t, refs)
     w = np.array([0.7, -0.4])
     expected = MLP([1, 2, 1], activation="sigmoid", output="identity", loss="mse", seed=3)
-    expected.parameters[0][0][1, 0] = 0.7
-    expected.parameters[1][1][0] = -0.4
+    expected.W[1][1, 0] = 0.7
+    expected.b[2][0] = -0.4
     assert piece.error(w) == pytest.approx(expected.loss(x, t), rel=1e-14), "error(w) should be MLP.loss with the weights set"
 
 
 def test_weight_slice_w0_holds_the_current_values_and_leaves_the_model_unchanged():
     net, x, t = _regression_net()
-    before = [(W.copy(), b.copy()) for W, b in net.parameters]
+    W_before, b_before = [W.copy() for W in net.W[1:]], [b.copy() for b in net.b[1:]]
     piece = weight_slice(net, x, t, [("W", 2, 0, 1), ("b", 1, 0)])
-    assert np.array_equal(piece.w0, [net.parameters[1][0][0, 1], net.parameters[0][1][0]]), f"w0 is {piece.w0}"
+    assert np.array_equal(piece.w0, [net.W[2][0, 1], net.b[1][0]]), f"w0 is {piece.w0}"
     piece.error(np.array([5.0, -5.0]))
     piece.gradient(np.array([5.0, -5.0]))
-    for (W, b), (W0, b0) in zip(net.parameters, before):
-        assert np.array_equal(W, W0) and np.array_equal(b, b0), "weight_slice must not change the model's weights"
+    for l in (1, 2):
+        assert np.array_equal(net.W[l], W_before[l - 1]) and np.array_equal(net.b[l], b_before[l - 1]), \
+            "weight_slice must not change the model's weights"
     assert piece.error(piece.w0) == pytest.approx(net.loss(x, t), rel=1e-14), "at w0 the slice should give the model's loss"
 
 
@@ -65,9 +66,10 @@ def test_weight_slice_over_all_refs_gives_the_flattened_parameters_and_full_grad
     refs = all_weight_refs(net)
     assert len(refs) == 2 * 2 + 2 + 2 * 1 + 1, f"a 2-2-1 MLP has 9 parameters, got {len(refs)} refs"
     piece = weight_slice(net, X, t, refs)
-    flat = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in net.parameters])
+    flat = np.concatenate([np.concatenate([net.W[l].ravel(), net.b[l]]) for l in (1, 2)])
     assert np.array_equal(piece.w0, flat), "w0 over all refs should list W^1, b^1, W^2, b^2 row-major"
-    grads = np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in net.gradients(X, t)])
+    dW, db = net.gradients(X, t)
+    grads = np.concatenate([np.concatenate([dW[l].ravel(), db[l]]) for l in (1, 2)])
     assert np.allclose(piece.gradient(piece.w0), grads, rtol=1e-12, atol=0), "the slice gradient should be MLP.gradients"
 
 
@@ -115,8 +117,8 @@ def test_weight_slice_works_on_a_torch_model():
 def test_model_at_sets_the_named_weights_on_a_copy():
     net, x, t = _regression_net()
     moved = model_at(net, [("W", 2, 0, 0)], np.array([9.0]))
-    assert moved.parameters[1][0][0, 0] == 9.0, "model_at should set W^2[0, 0]"
-    assert net.parameters[1][0][0, 0] != 9.0, "model_at must not change the original model"
+    assert moved.W[2][0, 0] == 9.0, "model_at should set W^2[0, 0]"
+    assert net.W[2][0, 0] != 9.0, "model_at must not change the original model"
     with pytest.raises(ValueError, match="shape"):
         model_at(net, [("W", 2, 0, 0)], np.array([1.0, 2.0]))
 
@@ -125,9 +127,10 @@ def test_swap_hidden_units_keeps_the_function_and_the_loss():
     X, t = xor_points()
     net = _xor_net(seed=4)
     swapped = swap_hidden_units(net, layer=1, j=0, k=1)
-    assert not np.allclose(swapped.parameters[0][0], net.parameters[0][0]), "the weights should be permuted"
-    assert np.array_equal(swapped.parameters[0][0], net.parameters[0][0][[1, 0]]), "rows of W^1 should be exchanged"
-    assert np.array_equal(swapped.parameters[1][0], net.parameters[1][0][:, [1, 0]]), "columns of W^2 should be exchanged"
+    assert not np.allclose(swapped.W[1], net.W[1]), "the weights should be permuted"
+    assert np.array_equal(swapped.W[1], net.W[1][[1, 0]]), "rows of W^1 should be exchanged"
+    assert np.array_equal(swapped.b[1], net.b[1][[1, 0]]), "entries of b^1 should be exchanged"
+    assert np.array_equal(swapped.W[2], net.W[2][:, [1, 0]]), "columns of W^2 should be exchanged"
     assert np.allclose(swapped.predict_proba(X), net.predict_proba(X), rtol=1e-14), "the network's outputs should not change"
     assert swapped.loss(X, t) == pytest.approx(net.loss(X, t), rel=1e-14)
 
@@ -138,6 +141,8 @@ def test_swap_hidden_units_rejects_the_output_layer_and_bad_units():
         swap_hidden_units(net, layer=2, j=0, k=0)
     with pytest.raises(ValueError, match="hidden units"):
         swap_hidden_units(net, layer=1, j=0, k=2)
+    with pytest.raises(ValueError, match="hidden layer"):
+        swap_hidden_units(net, layer=True, j=0, k=1)
 
 
 # --- curvature and the quadratic ------------------------------------------------------------------
@@ -240,10 +245,12 @@ def test_train_from_seeds_is_full_batch_gradient_descent_by_default():
                                          activation="tanh", output="sigmoid", loss="cross_entropy")
     manual = _xor_net(seed=5)
     for _ in range(3):
-        grads = manual.gradients(X, t)
-        manual.parameters = [(W - 0.5 * dW, b - 0.5 * db) for (W, b), (dW, db) in zip(manual.parameters, grads)]
-    for (W, b), (W_ref, b_ref) in zip(model.parameters, manual.parameters):
-        assert np.allclose(W, W_ref, rtol=1e-12) and np.allclose(b, b_ref, rtol=1e-12), "three epochs should be three GD steps"
+        dW, db = manual.gradients(X, t)
+        manual.W = [None] + [manual.W[l] - 0.5 * dW[l] for l in (1, 2)]
+        manual.b = [None] + [manual.b[l] - 0.5 * db[l] for l in (1, 2)]
+    for l in (1, 2):
+        assert np.allclose(model.W[l], manual.W[l], rtol=1e-12) and np.allclose(model.b[l], manual.b[l], rtol=1e-12), \
+            "three epochs should be three GD steps"
     assert len(history["train_loss"]) == 3
 
 
@@ -257,3 +264,68 @@ def test_train_from_seeds_gives_one_run_per_seed_and_seeds_matter():
     assert losses[0] != losses[1], "different seeds should give different results"
     with pytest.raises(ValueError, match="at least one seed"):
         train_from_seeds([2, 2, 1], X, t, seeds=[], **options)
+
+
+# --- error_grid and gradient_descent_path ---------------------------------------------------------------------------------
+
+A_PATH = np.array([[3.0, 0.5], [0.5, 1.0]])
+LAMBDA_MAX = np.linalg.eigvalsh(A_PATH).max()
+
+
+def _quadratic_error(w):
+    return 0.5 * w @ A_PATH @ w
+
+
+def _quadratic_gradient(w):
+    return A_PATH @ w
+
+
+def test_error_grid_rows_follow_w2_and_columns_follow_w1():
+    w1_values = np.array([0.0, 1.0, 2.0])
+    w2_values = np.array([10.0, 20.0])
+    grid = error_grid(lambda w: w[0] + 100.0 * w[1], w1_values, w2_values)
+    assert grid.shape == (2, 3), f"expected (len(w2), len(w1)) = (2, 3), got {grid.shape}"
+    assert grid[1, 2] == 2.0 + 100.0 * 20.0, f"grid[1, 2] should be E(w1=2, w2=20), got {grid[1, 2]}"
+    assert grid[0, 1] == 1.0 + 100.0 * 10.0
+
+
+def test_error_grid_rejects_non_1d_values():
+    with pytest.raises(ValueError, match=r"w2_values must be a non-empty 1-D array, got shape \(2, 2\)"):
+        error_grid(_quadratic_error, [0.0, 1.0], [[0.0, 1.0], [2.0, 3.0]])
+
+
+def test_gradient_descent_path_converges_for_small_eta():
+    path = gradient_descent_path(_quadratic_gradient, [2.0, -1.5], eta=0.5 / LAMBDA_MAX, n_steps=200)
+    assert path.shape == (201, 2)
+    np.testing.assert_array_equal(path[0], [2.0, -1.5])
+    np.testing.assert_allclose(path[1], path[0] - 0.5 / LAMBDA_MAX * A_PATH @ path[0])
+    assert np.linalg.norm(path[-1]) < 1e-6, f"should converge to 0, ended at {path[-1]}"
+
+
+def test_gradient_descent_path_stops_at_divergence_with_finite_rows():
+    eta = 2.5 / LAMBDA_MAX
+    path = gradient_descent_path(_quadratic_gradient, [1.0, 1.0], eta=eta, n_steps=5000)
+    assert 2 < len(path) < 5001, f"divergent run should stop early, got {len(path)} rows"
+    assert np.all(np.isfinite(path)), "returned path must hold finite rows only"
+    assert np.abs(path[-1]).max() > 1e100, "iterates should have blown up before stopping"
+
+
+def test_gradient_descent_path_with_zero_steps_is_the_start():
+    path = gradient_descent_path(_quadratic_gradient, [1.0, 2.0], eta=0.1, n_steps=0)
+    np.testing.assert_array_equal(path, [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"eta": 0.0}, "eta must be a positive number; got 0.0"),
+        ({"eta": -0.1}, "eta must be a positive number"),
+        ({"n_steps": -1}, "n_steps must be an integer >= 0; got -1"),
+        ({"n_steps": True}, "n_steps must be an integer >= 0; got True"),
+        ({"w0": [[1.0, 2.0]]}, "w0 must be a finite 1-D array"),
+    ],
+)
+def test_gradient_descent_path_rejects_bad_arguments(kwargs, message):
+    arguments = {"grad": _quadratic_gradient, "w0": [1.0, 2.0], "eta": 0.1, "n_steps": 5} | kwargs
+    with pytest.raises(ValueError, match=message):
+        gradient_descent_path(**arguments)

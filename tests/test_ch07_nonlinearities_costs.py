@@ -1,11 +1,12 @@
-"""Reliability-diagram statistics and the expected calibration error (dlcore.calibration)."""
+"""Reliability-diagram statistics and the expected calibration error (dlcore.chapters.ch07_nonlinearities_costs)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dlcore.calibration import (ReliabilityBins, bin_index, confidence_and_correct, expected_calibration_error,
-                                plot_reliability_diagram, reliability_bins)
+from dlcore.chapters.ch07_nonlinearities_costs import (ReliabilityBins, bin_index, confidence_and_correct,
+                                                      expected_calibration_error, plot_reliability_diagram,
+                                                      reliability_bins)
 
 RNG = np.random.default_rng(7)
 
@@ -71,6 +72,7 @@ def test_confidence_and_correct_for_softmax_and_binary_outputs():
     (np.array([0.5, 0.6]), np.array([1]), 10, "shape"),
     (np.array([0.5, 0.6]), np.array([1, 2]), 10, "booleans"),
     (np.array([0.5, 0.6]), np.array([1, 0]), 0, "n_bins"),
+    (np.array([0.5, 0.6]), np.array([1, 0]), True, "n_bins"),
     (np.zeros((0,)), np.zeros((0,)), 10, "non-empty"),
 ])
 def test_bad_input_raises_a_clear_value_error(confidence, correct, n_bins, match):

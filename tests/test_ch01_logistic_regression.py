@@ -1,14 +1,15 @@
-"""dlcore.classification: softmax Jacobian, Gaussian posteriors, separability, step size, GD history."""
+"""dlcore.chapters.ch01_logistic_regression: softmax Jacobian, Gaussian posteriors, separability, step size, GD history."""
 
 import numpy as np
 import pytest
 
 from dlcore import LogisticRegression, numerical_gradient
 from dlcore.activations import softmax
-from dlcore.classification import (accuracy, gaussian_linear_weights, gaussian_posteriors, gradient_descent_history,
-                                   sample_gaussian_classes, separating_weights, smoothness_constant, softmax_jacobian)
+from dlcore.chapters.ch01_logistic_regression import (accuracy, gaussian_linear_weights, gaussian_posteriors,
+                                                     gradient_descent_history, sample_gaussian_classes,
+                                                     separating_weights, smoothness_constant, softmax_jacobian)
 from dlcore.data import make_separable_blobs, make_xor
-from dlcore.logistic import design_matrix
+from dlcore.features import design_matrix
 
 RNG = np.random.default_rng(0)
 

@@ -5,10 +5,11 @@ import pytest
 
 from dlcore.checks import one_hot
 from dlcore.gradcheck import numerical_gradient, relative_error
-from dlcore.least_squares import (LeastSquaresClassifier, boundary_x2, fit_least_squares, make_three_in_a_row,
-                                  make_two_blobs_with_outliers, per_sample_gradients, sum_of_squares_error,
-                                  sum_of_squares_gradient, two_class_boundary)
-from dlcore.logistic import design_matrix
+from dlcore.chapters.ch03_least_squares import (LeastSquaresClassifier, fit_least_squares, make_three_in_a_row,
+                                                make_two_blobs_with_outliers, per_sample_gradients, sum_of_squares_error,
+                                                sum_of_squares_gradient, two_class_boundary)
+from dlcore.features import design_matrix
+from dlcore.plotting import boundary_segment
 
 RNG = np.random.default_rng(3)
 
@@ -87,9 +88,8 @@ def test_boundary_line_and_two_class_boundary_agree_with_predict():
     model = LeastSquaresClassifier(2).fit(X, t)
     w = two_class_boundary(model.weights)
     np.testing.assert_array_equal(model.predict(X), (model.phi(X) @ w > 0).astype(int))
-    x1 = np.linspace(-3, 3, 7)
-    on_line = design_matrix(np.column_stack([x1, boundary_x2(w, x1)])) @ w
-    np.testing.assert_allclose(on_line, 0.0, atol=1e-12, err_msg="points from boundary_x2 are not on the line")
+    on_line = design_matrix(boundary_segment(w, (-3, 3), (-3, 3))) @ w
+    np.testing.assert_allclose(on_line, 0.0, atol=1e-12, err_msg="the ends from boundary_segment are not on the line")
 
 
 def test_per_sample_gradients_sum_to_the_gradient():
@@ -110,14 +110,16 @@ def test_data_are_seeded_and_shaped():
 
 @pytest.mark.parametrize("call,message", [
     (lambda: LeastSquaresClassifier(1), r"n_classes must be an integer >= 2"),
+    (lambda: LeastSquaresClassifier(True), r"n_classes must be an integer >= 2"),
     (lambda: LeastSquaresClassifier(2, basis="fourier"), r"unknown basis 'fourier'"),
     (lambda: LeastSquaresClassifier(2).fit(np.zeros((4, 2)), np.array([0, 1, 2, 0])), r"must lie in \[0, 1\]"),
     (lambda: LeastSquaresClassifier(2).fit(np.zeros((4, 2)), np.array([0, 1, 1])), r"X has 4 rows but t has 3"),
     (lambda: fit_least_squares(np.zeros((4, 3)), np.zeros((5, 2))), r"same N"),
     (lambda: sum_of_squares_error(np.zeros((2, 2)), np.zeros((4, 3)), np.zeros((4, 2))), r"W~ \(M, K\)"),
-    (lambda: boundary_x2(np.array([1.0, 2.0, 0.0]), [0.0]), r"w_2 = 0"),
     (lambda: two_class_boundary(np.zeros((3, 3))), r"shape \(M, 2\)"),
-    (lambda: make_three_in_a_row(0), r"need n >= 1"),
+    (lambda: make_three_in_a_row(0), r"n must be an integer >= 1"),
+    (lambda: make_three_in_a_row(3, spacing=0.0), r"spacing must be a positive number"),
+    (lambda: make_two_blobs_with_outliers(3, -1), r"n_outliers must be an integer >= 0"),
 ])
 def test_bad_input_raises_a_value_error_naming_the_problem(call, message):
     with pytest.raises(ValueError, match=message):

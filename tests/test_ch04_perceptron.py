@@ -1,4 +1,5 @@
-"""Tests for dlcore.boundaries: threshold units, the perceptron criterion, margins, Novikoff's bound, boundary plots."""
+"""Tests for dlcore.chapters.ch04_perceptron: threshold units, the perceptron criterion, margins, Novikoff's bound,
+boundary plots."""
 
 import matplotlib
 
@@ -8,9 +9,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcore import Perceptron, boundaries, numerical_gradient  # noqa: E402
+from dlcore import Perceptron, numerical_gradient  # noqa: E402
+from dlcore.chapters import ch04_perceptron as boundaries  # noqa: E402
 from dlcore.data import make_separable_blobs, xor_points  # noqa: E402
-from dlcore.logistic import design_matrix  # noqa: E402
+from dlcore.features import design_matrix  # noqa: E402
+from dlcore.plotting import plot_boundary  # noqa: E402
+from dlcore.separability import is_linearly_separable  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -89,9 +93,9 @@ def test_max_margin_weights_beat_any_other_separator_and_bound_the_perceptron():
 
 def test_linear_separability_of_blobs_and_xor():
     X, t = _blobs()
-    assert boundaries.is_linearly_separable(design_matrix(X), t)
+    assert is_linearly_separable(design_matrix(X), t)
     X, t01 = xor_points()
-    assert not boundaries.is_linearly_separable(design_matrix(X), 2 * t01 - 1), "XOR must not be linearly separable"
+    assert not is_linearly_separable(design_matrix(X), 2 * t01 - 1), "XOR must not be linearly separable"
     with pytest.raises(ValueError, match="not linearly separable"):
         boundaries.max_margin_weights(design_matrix(X), 2 * t01 - 1)
 
@@ -109,24 +113,19 @@ def test_signed_logistic_loss_matches_the_0_1_cross_entropy():
 def test_signed_targets_are_required():
     with pytest.raises(ValueError, match=r"targets t must be -1 or \+1"):
         boundaries.perceptron_criterion(np.zeros(2), np.ones((3, 2)), np.array([0, 1, 1]))
-
-
-def test_boundary_segment_lies_on_the_line():
-    for w in (np.array([1.0, 2.0, -0.5]), np.array([-0.3, 0.1, 3.0])):
-        ends = boundaries.boundary_segment(w, (-2, 2), (-2, 2))
-        residual = w[0] + ends @ w[1:]
-        assert np.allclose(residual, 0.0), f"segment ends {ends} are off the line w = {w}: residuals {residual}"
-        assert not np.allclose(ends[0], ends[1]), "the two ends coincide"
-    with pytest.raises(ValueError, match="not a line"):
-        boundaries.boundary_segment(np.array([1.0, 0.0, 0.0]), (0, 1), (0, 1))
+    with pytest.raises(ValueError, match=r"targets t must be -1 or \+1"):
+        is_linearly_separable(np.ones((3, 2)), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match=r"targets t must have shape \(3,\)"):
+        boundaries.margin(np.ones(2), np.ones((3, 2)), np.array([1, -1]))
 
 
 def test_plot_boundary_keeps_limits_and_draws_the_line():
     X, t = _blobs()
     ax = boundaries.plot_signed_points(X, t)
     limits = ax.get_xlim(), ax.get_ylim()
-    boundaries.plot_boundary(np.array([0.0, 1.0, 1.0]), ax=ax, normal=True, color="black")
+    plot_boundary(np.array([0.0, 1.0, 1.0]), ax=ax, normal=True, color="black")
     assert (ax.get_xlim(), ax.get_ylim()) == limits, "drawing the boundary changed the axis limits"
+    assert [c.get_label() for c in ax.collections] == ["$t = -1$", "$t = +1$"], "one scatter per sign, labelled"
     x, y = ax.lines[-1].get_data()
     assert np.allclose(np.asarray(x) + np.asarray(y), 0.0), "the drawn line is not x1 + x2 = 0"
 

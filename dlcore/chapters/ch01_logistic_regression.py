@@ -1,4 +1,4 @@
-"""Helpers for the logistic-regression chapter: posteriors, separability, step sizes, weight growth.
+"""Chapter 1, logistic regression: posteriors, separability, step sizes, weight growth.
 
 Equation labels refer to ``chapters/01_logistic_regression.ipynb``. Batches are rows: ``X`` is
 ``(N, d)``, the design matrix ``Phi`` is ``(N, M)``, class labels ``t`` are integers ``(N,)``.
@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import multivariate_normal
 
-from .activations import softmax
-from .backend import to_numpy
-from .boundaries import feasible_weights
-from .checks import check_labels, check_positive, check_same_length, check_X
-from .logistic import design_matrix
+from ..activations import softmax
+from ..backend import to_numpy
+from ..checks import check_count, check_labels, check_positive, check_same_length, check_X
+from ..features import design_matrix
+from ..separability import feasible_weights
 
 
 def accuracy(predicted, t) -> float:
@@ -56,8 +56,7 @@ def gaussian_posteriors(X, means, cov, priors) -> np.ndarray:
 def sample_gaussian_classes(n: int, means, cov, priors, seed: int = 0):
     """``n`` samples: labels ``t`` ``(n,)`` drawn from ``priors`` ``(K,)``, then ``x ~ N(means[t], cov)``; returns ``(X (n, d), t)``."""
     means, cov, priors = _check_gaussian_classes(means, cov, priors)
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}")
+    n = check_count("n", n)
     rng = np.random.default_rng(seed)
     t = rng.choice(len(priors), size=n, p=priors)
     return means[t] + rng.multivariate_normal(np.zeros(len(cov)), cov, size=n), t.astype(np.int64)
@@ -91,8 +90,7 @@ def smoothness_constant(Phi, n_classes: int = 2) -> float:
     Gradient descent on ``E / N`` decreases the error at every step when ``eta < 2 / L`` (eq. logreg-step-size).
     """
     Phi = check_X(Phi, name="Phi")
-    if not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}")
+    check_count("n_classes", n_classes, 2)
     return float(np.linalg.eigvalsh(Phi.T @ Phi)[-1] / ((4 if n_classes == 2 else 2) * len(Phi)))
 
 
@@ -103,8 +101,7 @@ def gradient_descent_history(model, X, t, eta: float, epochs: int) -> dict:
     after each step ``w <- w - (eta / N) grad E`` (eq. logreg-gd-update); ``model`` is a ``LogisticRegression``.
     """
     check_positive("eta (the learning rate)", eta)
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
+    epochs = check_count("epochs", epochs)
     N = len(check_X(X))
     loss = model.fit(X, t, eta=eta, epochs=1)["loss"]  # the first step from w = 0
     norms = [float(np.linalg.norm(to_numpy(model.weights)))]

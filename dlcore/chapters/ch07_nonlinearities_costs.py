@@ -1,4 +1,4 @@
-"""Calibration of predicted probabilities: reliability diagrams and the expected calibration error.
+"""Chapter 7, nonlinearities and costs: calibration, reliability diagrams and the expected calibration error.
 
 A classifier is *calibrated* when, among the samples it predicts with confidence ``p``, a fraction
 ``p`` is correct (Niculescu-Mizil & Caruana 2005; Guo et al. 2017). The confidence of a sample is
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backend import to_numpy
+from ..backend import to_numpy
+from ..checks import check_count
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,12 +43,6 @@ class ReliabilityBins:
     def centres(self) -> np.ndarray:
         """Bin centres ``(n_bins,)``."""
         return 0.5 * (self.edges[:-1] + self.edges[1:])
-
-
-def _check_n_bins(n_bins) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}")
-    return int(n_bins)
 
 
 def confidence_and_correct(proba, t):
@@ -90,7 +85,7 @@ def _check_confidence_correct(confidence, correct):
 
 def bin_index(confidence, n_bins: int = 10) -> np.ndarray:
     """Bin ``b`` (0-based) of each confidence ``(N,)``, for bins ``(b/M, (b+1)/M]`` (0 goes to bin 0)."""
-    n_bins = _check_n_bins(n_bins)
+    n_bins = check_count("n_bins", n_bins)
     inner_edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
     return np.searchsorted(inner_edges, np.asarray(confidence, dtype=np.float64), side="left")
 
@@ -98,7 +93,7 @@ def bin_index(confidence, n_bins: int = 10) -> np.ndarray:
 def reliability_bins(confidence, correct, n_bins: int = 10) -> ReliabilityBins:
     """Counts ``n_b``, accuracy ``acc(B_b)`` and mean confidence ``conf(B_b)`` per bin, from ``(N,)`` arrays."""
     confidence, correct = _check_confidence_correct(confidence, correct)
-    n_bins = _check_n_bins(n_bins)
+    n_bins = check_count("n_bins", n_bins)
     index = bin_index(confidence, n_bins)
     counts = np.bincount(index, minlength=n_bins)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -1,4 +1,4 @@
-"""Tests for dlcore.hidden_units: first-layer activations, the output line in hidden space, the plots."""
+"""Tests for dlcore.chapters.ch05_mlp: first-layer activations, the output line in hidden space, the plots."""
 
 import matplotlib
 
@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 
 from dlcore import MLP  # noqa: E402
 from dlcore.data import xor_points  # noqa: E402
-from dlcore.hidden_units import (  # noqa: E402
+from dlcore.chapters.ch05_mlp import (  # noqa: E402
     first_layer,
     hidden_unit_grid,
     output_line,
@@ -32,7 +32,7 @@ def _xor_network(output="softmax"):
     W1, b1 = np.array([[4.0, 4.0], [4.0, 4.0]]), np.array([-2.0, -6.0])
     w, b = np.array([3.0, -3.0]), -2.0
     W2, b2 = (np.vstack([-w, w]) / 2, np.array([-b, b]) / 2) if output == "softmax" else (w[None, :], np.array([b]))
-    model.parameters = [(W1, b1), (W2, b2)]
+    model.W, model.b = [None, W1, W2], [None, b1, b2]
     return model
 
 
@@ -40,7 +40,7 @@ def test_first_layer_matches_tanh_of_affine_map():
     model = MLP([2, 3, 2], activation="tanh", seed=1)
     X = np.random.default_rng(0).normal(size=(5, 2))
     a1, z1 = first_layer(model, X)
-    W1, b1 = model.parameters[0]
+    W1, b1 = model.W[1], model.b[1]
     assert np.allclose(a1, X @ W1.T + b1), "a^1 should be X W^1.T + b^1"
     assert np.allclose(z1, np.tanh(a1)), "z^1 should be tanh(a^1) for a tanh network"
     assert a1.shape == (5, 3) and z1.shape == (5, 3), f"expected shapes (5, 3); got {a1.shape}, {z1.shape}"

@@ -1,4 +1,4 @@
-"""Least squares for classification (Bishop 2006, section 4.1.3), and the data that shows its failures.
+"""Chapter 3, least squares for classification (Bishop 2006, section 4.1.3), and the data that shows its failures.
 
 Each class ``C_k`` gets a linear output ``y_k(x) = w_k^T phi(x)``; stacked, ``y(x) = W~^T phi(x)``
 with ``W~`` of shape ``(M, K)`` whose column ``k`` is ``w_k`` (this is the transpose of the
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_labels, check_same_length, check_X, one_hot
-from .logistic import BASES, design_matrix
+from ..checks import check_count, check_labels, check_positive, check_same_length, check_X, one_hot
+from ..features import check_basis, design_matrix
 
 
 def _check_shapes(W, Phi, T):
@@ -67,11 +67,8 @@ class LeastSquaresClassifier:
     """Least-squares classifier with 1-of-K targets on the basis ``'identity'`` (``[1, x]``) or ``'polynomial'``."""
 
     def __init__(self, n_classes=2, basis="identity", degree=2):
-        if not isinstance(n_classes, int) or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}")
-        if basis not in BASES:
-            raise ValueError(f"unknown basis {basis!r}; expected one of {BASES}")
-        self.n_classes, self.basis, self.degree = n_classes, basis, degree
+        self.n_classes = check_count("n_classes", n_classes, 2)
+        self.basis, self.degree = check_basis(basis), check_count("degree", degree)
         self.weights = None  # W~ (M, K), set by fit
         self._n_features = None
 
@@ -103,16 +100,6 @@ class LeastSquaresClassifier:
         return float(np.mean(self.predict(X) == np.asarray(t)))
 
 
-def boundary_x2(w, x1) -> np.ndarray:
-    """The line ``w_0 + w_1 x_1 + w_2 x_2 = 0`` as ``x_2`` at each ``x_1`` ``(P,)``, for ``w = (w_0, w_1, w_2)``."""
-    w = np.asarray(w, dtype=np.float64)
-    if w.shape != (3,):
-        raise ValueError(f"w must be (w_0, w_1, w_2) of shape (3,) for 2-D inputs; got shape {w.shape}")
-    if w[2] == 0:
-        raise ValueError("w_2 = 0: the boundary is vertical and has no x_2 = f(x_1) form")
-    return -(w[0] + w[1] * np.asarray(x1, dtype=np.float64)) / w[2]
-
-
 def two_class_boundary(W) -> np.ndarray:
     """The 2-class least-squares boundary ``y_1 = y_0`` as one weight vector ``w_1 - w_0``: ``(M, 2) -> (M,)``."""
     W = np.asarray(W, dtype=np.float64)
@@ -125,8 +112,7 @@ def make_two_blobs_with_outliers(n=40, n_outliers=10, seed=0):
     """Two 2-D Gaussian classes (n each) and, if ``n_outliers`` > 0, that many extra class-1 points far
     away on class 1's side (Bishop 2006, figure 4.4). Returns X ``(2n + n_outliers, 2)``, t in {0, 1}.
     """
-    if n < 1 or n_outliers < 0:
-        raise ValueError(f"need n >= 1 and n_outliers >= 0; got n={n}, n_outliers={n_outliers}")
+    n, n_outliers = check_count("n", n), check_count("n_outliers", n_outliers, 0)
     rng = np.random.default_rng(seed)
     class0 = np.array([-1.0, 1.0]) + 0.7 * rng.normal(size=(n, 2))
     class1 = np.array([1.0, -1.0]) + 0.7 * rng.normal(size=(n, 2))
@@ -140,8 +126,8 @@ def make_three_in_a_row(n=50, spacing=3.0, seed=0):
     """Three 2-D Gaussian classes (n each) centred on the diagonal at ``-spacing, 0, +spacing`` times
     ``(1, 1)/sqrt 2`` (Bishop 2006, figure 4.5). Returns X ``(3n, 2)`` and t ``(3n,)`` in {0, 1, 2}.
     """
-    if n < 1 or not spacing > 0:
-        raise ValueError(f"need n >= 1 and spacing > 0; got n={n}, spacing={spacing}")
+    n = check_count("n", n)
+    check_positive("spacing", spacing)
     rng = np.random.default_rng(seed)
     direction = np.array([1.0, 1.0]) / np.sqrt(2.0)
     centres = np.array([-spacing, 0.0, spacing])[:, None] * direction

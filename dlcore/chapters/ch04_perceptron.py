@@ -1,12 +1,13 @@
-"""Linear decision boundaries and the numbers behind the perceptron chapter.
+"""Chapter 4, the perceptron: threshold units, the perceptron criterion, margins and boundary pictures.
 
 A weight vector ``w = (w_0, w_1, w_2)`` on ``phi(x) = [1, x]`` (``w[0]`` is the bias, as in
-`dlcore.Perceptron`) has the boundary ``w^T phi(x) = 0``, a line in the plane. This module draws that
-line (`plot_boundary`), a panel of lines across a perceptron's ``weight_history``
-(`plot_boundary_panel`), and computes what the chapter checks: McCulloch–Pitts threshold units and
-their truth tables, the perceptron criterion ``E_P`` and its gradient, the margin ``gamma`` and
-radius ``R`` of Novikoff's bound ``(R / gamma)^2``, the max-margin separator, and a linear-program
-test of linear separability. Targets are signed, ``t`` in {-1, +1}; ``Phi`` is ``(N, M)``.
+`dlcore.Perceptron`) has the boundary ``w^T phi(x) = 0``, a line in the plane, drawn by
+`dlcore.plotting.plot_boundary`. This module draws the signed points, the two half-planes and a
+panel of boundaries across a perceptron's ``weight_history`` (`plot_boundary_panel`), and computes
+what the chapter checks: McCulloch–Pitts threshold units and their truth tables, the perceptron
+criterion ``E_P`` and its gradient, the margin ``gamma`` and radius ``R`` of Novikoff's bound
+``(R / gamma)^2`` and the max-margin separator (linear separability itself is
+`dlcore.separability.is_linearly_separable`). Targets are signed, ``t`` in {-1, +1}; ``Phi`` is ``(N, M)``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.optimize import linprog, minimize
+from scipy.optimize import minimize
 
-from .checks import check_X
-from .plotting import CLASS_COLOURS
+from ..checks import check_count, check_signed_targets, check_X
+from ..plotting import CLASS_COLOURS, plot_boundary, scatter_classes
+from ..separability import feasible_weights
 
 
 # ---------------------------------------------------------------- McCulloch–Pitts units
@@ -33,20 +35,14 @@ def threshold_unit(X, w, theta) -> np.ndarray:
 
 def truth_table(unit, n_inputs: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """All ``2^n`` binary inputs X (2^n, n) in lexicographic order and the unit's outputs ``unit(X)`` (2^n,)."""
-    if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be a positive integer; got {n_inputs!r}")
-    X = np.array(list(itertools.product((0.0, 1.0), repeat=int(n_inputs))))
+    X = np.array(list(itertools.product((0.0, 1.0), repeat=check_count("n_inputs", n_inputs))))
     return X, np.asarray(unit(X))
 
 
 # ---------------------------------------------------------------- the perceptron criterion
 def _check_signed(Phi, t, w=None):
     Phi = check_X(Phi, name="Phi")
-    t = np.asarray(t, dtype=np.float64)
-    if t.shape != (len(Phi),):
-        raise ValueError(f"t must have shape ({len(Phi)},) to match Phi of shape {Phi.shape}; got {t.shape}")
-    if not np.all(np.isin(t, (-1.0, 1.0))):
-        raise ValueError(f"targets t must be -1 or +1; got values {np.unique(t)[:10].tolist()}")
+    t = check_signed_targets(t, len(Phi))
     if w is None:
         return Phi, t
     w = np.asarray(w, dtype=np.float64)
@@ -98,30 +94,16 @@ def novikoff_bound(Phi, t, w_separator) -> float:
     return (radius(Phi) / gamma) ** 2
 
 
-def feasible_weights(signed_Phi):
-    """A ``w`` with ``signed_Phi w >= 1`` in every row (rows ``t_n phi_n``), or None: a feasibility linear program."""
-    result = linprog(np.zeros(signed_Phi.shape[1]), A_ub=-signed_Phi, b_ub=-np.ones(len(signed_Phi)),
-                     bounds=[(None, None)] * signed_Phi.shape[1], method="highs")
-    return result.x if result.status == 0 else None
-
-
-def is_linearly_separable(Phi, t) -> bool:
-    """Whether some ``w`` has ``t_n w^T phi_n >= 1`` for all n (a feasibility linear program)."""
-    Phi, t = _check_signed(Phi, t)
-    return feasible_weights(t[:, None] * Phi) is not None
-
-
 def max_margin_weights(Phi, t) -> np.ndarray:
     """Unit ``w`` (M,) of largest margin ``gamma``: min ``||w||^2`` s.t. ``t_n w^T phi_n >= 1``, normalised (``w_0`` counts in the norm)."""
     Phi, t = _check_signed(Phi, t)
-    start = linprog(np.zeros(Phi.shape[1]), A_ub=-(t[:, None] * Phi), b_ub=-np.ones(len(t)),
-                    bounds=[(None, None)] * Phi.shape[1], method="highs")
-    if start.status != 0:
+    start = feasible_weights(t[:, None] * Phi)
+    if start is None:
         raise ValueError("the data are not linearly separable: no separator, so no max-margin separator")
     constraint = {"type": "ineq", "fun": lambda w: t * (Phi @ w) - 1.0, "jac": lambda w: t[:, None] * Phi}
-    result = minimize(lambda w: w @ w, start.x, jac=lambda w: 2 * w, constraints=[constraint], method="SLSQP",
+    result = minimize(lambda w: w @ w, start, jac=lambda w: 2 * w, constraints=[constraint], method="SLSQP",
                       options={"ftol": 1e-12, "maxiter": 500})
-    w = result.x if result.success and margin(result.x, Phi, t) > 0 else start.x
+    w = result.x if result.success and margin(result.x, Phi, t) > 0 else start
     return w / np.linalg.norm(w)
 
 
@@ -132,52 +114,11 @@ def signed_logistic_loss(w, Phi, t) -> float:
 
 
 # ---------------------------------------------------------------- drawing boundaries
-def boundary_segment(w, xlim, ylim) -> np.ndarray:
-    """Two points (2, 2) on the line ``w_0 + w_1 x_1 + w_2 x_2 = 0`` spanning the box ``xlim`` x ``ylim``."""
-    w = np.asarray(w, dtype=np.float64)
-    if w.shape != (3,):
-        raise ValueError(f"w must be (w_0, w_1, w_2) with the bias first, shape (3,); got {w.shape}")
-    if w[1] == 0 and w[2] == 0:
-        raise ValueError("w_1 = w_2 = 0: the boundary w^T phi(x) = 0 is not a line")
-    if abs(w[2]) >= abs(w[1]):  # steep lines are parametrised by x2, flat ones by x1
-        x1 = np.asarray(xlim, dtype=np.float64)
-        return np.column_stack([x1, -(w[0] + w[1] * x1) / w[2]])
-    x2 = np.asarray(ylim, dtype=np.float64)
-    return np.column_stack([-(w[0] + w[2] * x2) / w[1], x2])
-
-
-def plot_boundary(w, ax=None, normal: bool = False, **line_kwargs):
-    """Draw the boundary ``w^T phi(x) = 0`` of ``w`` (3,) across ``ax``'s current limits (kept); optionally the normal.
-
-    The arrow of ``normal=True`` points along ``(w_1, w_2)``, towards the side predicted ``+1``.
-    ``line_kwargs`` go to ``ax.plot`` (label, colour, style). Returns the Axes.
-    """
-    ax = plt.subplots()[1] if ax is None else ax
-    xlim, ylim = ax.get_xlim(), ax.get_ylim()
-    ends = boundary_segment(w, xlim, ylim)
-    line = ax.plot(ends[:, 0], ends[:, 1], **line_kwargs)[0]
-    if normal:
-        w = np.asarray(w, dtype=np.float64)
-        centre = np.array([np.mean(xlim), np.mean(ylim)])
-        direction = w[1:] / np.linalg.norm(w[1:])
-        foot = centre - (w[0] + w[1:] @ centre) / (w[1:] @ w[1:]) * w[1:]  # closest point of the line
-        length = 0.15 * min(np.ptp(xlim), np.ptp(ylim))
-        ax.annotate("", xy=foot + length * direction, xytext=foot,
-                    arrowprops={"arrowstyle": "->", "color": line.get_color(), "lw": 1.5})
-    ax.set_xlim(xlim)
-    ax.set_ylim(ylim)
-    return ax
-
-
 def plot_signed_points(X, t, ax=None, padding: float = 0.5):
     """Scatter X (N, 2) coloured by signed targets t (N,) in {-1, +1}; set the limits to the data plus padding."""
     X = check_X(X, 2)
-    _, t = _check_signed(X, t)
-    ax = plt.subplots()[1] if ax is None else ax
-    for k, (sign, marker) in enumerate(((-1, "o"), (1, "s"))):
-        members = t == sign
-        ax.scatter(X[members, 0], X[members, 1], color=CLASS_COLOURS[k], marker=marker, edgecolors="black",
-                   linewidths=0.5, s=25, label=f"$t = {sign:+d}$")
+    t = check_signed_targets(t, len(X))
+    ax = scatter_classes(X, t, ax=ax, classes=(-1, 1), markers=("o", "s"), label="$t = {:+.0f}$")
     low, high = X.min(axis=0) - padding, X.max(axis=0) + padding
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])

@@ -1,4 +1,4 @@
-"""What the hidden units of an MLP compute: pictures over the input plane and in hidden space.
+"""Chapter 5, the MLP: what its hidden units compute, pictured over the input plane and in hidden space.
 
 For the first hidden layer, ``a^1 = x W^1.T + b^1`` and ``z^1 = g(a^1)`` (shapes ``(N, M_1)``): unit
 ``j`` is a ridge ``z_j^1(x) = g(w_j^1 . x + b_j^1)`` whose level set ``a_j^1 = 0`` is a line in a 2-D
@@ -13,15 +13,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .backend import to_numpy
-from .plotting import CLASS_COLOURS
-
-
-def _numpy_parameters(model):
-    parameters = getattr(model, "parameters", None)
-    if not isinstance(parameters, list) or not parameters:
-        raise ValueError(f"model must be an MLP with a non-empty list .parameters; got {type(model).__name__}")
-    return [(to_numpy(W), to_numpy(b)) for W, b in parameters]
+from ..backend import to_numpy
+from ..checks import check_count
+from ..plotting import plot_boundary, scatter_classes
 
 
 def _points(name, X, n_features):
@@ -33,10 +27,10 @@ def _points(name, X, n_features):
 
 def first_layer(model, X):
     """Hidden layer 1 on ``X`` ``(N, d)``: ``(a1, z1)``, each ``(N, M_1)``, ``a^1 = X W^1.T + b^1``, ``z^1 = g(a^1)``."""
-    if len(_numpy_parameters(model)) < 2:
+    if model.n_layers < 2:
         raise ValueError("model has no hidden layer: sizes must be [d, M_1, ..., K] with at least one M")
     a, z = model.forward(_points("X", X, model.sizes[0]))
-    return to_numpy(a[0]), to_numpy(z[1])
+    return to_numpy(a[1]), to_numpy(z[1])
 
 
 def hidden_unit_grid(model, X, resolution: int = 100, padding: float = 0.5):
@@ -44,21 +38,11 @@ def hidden_unit_grid(model, X, resolution: int = 100, padding: float = 0.5):
     X = _points("X", X, 2)
     if model.sizes[0] != 2:
         raise ValueError(f"hidden units can be drawn over a plane only for 2 inputs; the model has {model.sizes[0]}")
-    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}")
+    check_count("resolution", resolution, 2)
     low, high = X.min(axis=0) - padding, X.max(axis=0) + padding
     x1, x2 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
     a1, z1 = first_layer(model, np.column_stack([x1.ravel(), x2.ravel()]))
     return x1, x2, a1.T.reshape(-1, *x1.shape), z1.T.reshape(-1, *x1.shape)
-
-
-def _scatter_classes(ax, P, t):
-    t = np.asarray(t).astype(np.int64)
-    if t.shape != (len(P),):
-        raise ValueError(f"t must have shape ({len(P)},) to match the points; got {t.shape}")
-    for k in np.unique(t):
-        ax.scatter(P[t == k, 0], P[t == k, 1], color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
-                   edgecolors="black", linewidths=0.6, s=30, label=f"$t = {k}$", zorder=3)
 
 
 def plot_hidden_units(model, X, t=None, axes=None, resolution: int = 100, padding: float = 0.5):
@@ -82,7 +66,7 @@ def plot_hidden_units(model, X, t=None, axes=None, resolution: int = 100, paddin
         ax.contour(x1, x2, A[j], levels=[0.0], colors="black", linestyles="--", linewidths=1.2)
         ax.plot([], [], color="black", linestyle="--", label=f"$a_{{{j + 1}}}^{{(1)}} = 0$")
         if t is not None:
-            _scatter_classes(ax, _points("X", X, 2), t)
+            scatter_classes(_points("X", X, 2), t, ax=ax, linewidths=0.6, s=30, zorder=3)
         ax.set(title=f"hidden unit {j + 1}: $z_{{{j + 1}}}^{{(1)}}(\\mathbf{{x}})$", xlabel="$x_1$", ylabel="$x_2$")
         ax.grid(False)
     axes[0].legend(loc="best")
@@ -95,11 +79,10 @@ def output_line(model):
 
     sigmoid output (K = 1): ``a^2 = w . z + b``; softmax (K = 2): ``y_1 > y_0`` iff ``a_1^2 - a_0^2 > 0``.
     """
-    parameters = _numpy_parameters(model)
     output, K = model.objective.output, model.sizes[-1]
-    if len(parameters) != 2:
-        raise ValueError(f"output_line needs a two-layer network (one hidden layer); got {len(parameters)} layers")
-    W2, b2 = parameters[1]
+    if model.n_layers != 2:
+        raise ValueError(f"output_line needs a two-layer network (one hidden layer); got {model.n_layers} layers")
+    W2, b2 = to_numpy(model.W[2]), to_numpy(model.b[2])
     if output == "sigmoid" and K == 1:
         return W2[0].copy(), float(b2[0])
     if output == "softmax" and K == 2:
@@ -132,12 +115,10 @@ def plot_hidden_space(model, X, t, ax=None, title=None):
         raise ValueError(f"hidden space can be drawn only for 2 hidden units; the model has {Z.shape[1]}")
     w, b = output_line(model)
     ax = plt.subplots()[1] if ax is None else ax
-    _scatter_classes(ax, Z, t)
+    scatter_classes(Z, t, ax=ax, linewidths=0.6, s=30, zorder=3)
     low, high = Z.min(axis=0) - 0.3, Z.max(axis=0) + 0.3
-    s = np.linspace(low[0], high[0], 2) if abs(w[1]) >= abs(w[0]) else np.linspace(low[1], high[1], 2)
-    line = (s, -(w[0] * s + b) / w[1]) if abs(w[1]) >= abs(w[0]) else (-(w[1] * s + b) / w[0], s)
-    ax.plot(*line, color="black", linestyle="--", label="output: $w^{(2)} \\cdot z + b^{(2)} = 0$")
     ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="$z_1^{(1)}$", ylabel="$z_2^{(1)}$",
            title=title or "inputs mapped to hidden space $z^{(1)}$")
+    plot_boundary(np.r_[b, w], ax=ax, color="black", linestyle="--", label="output: $w^{(2)} \\cdot z + b^{(2)} = 0$")
     ax.legend(loc="best")
     return ax

@@ -1,18 +1,14 @@
-"""dlcore.diagnostics: counts, per-layer diagnostics, the sawtooth construction and the timing helper."""
+"""dlcore.chapters.ch08_deep_networks_gpus: per-layer diagnostics, width for a budget, the sawtooth, the experiments."""
 
 import math
 
 import numpy as np
 import pytest
-import torch
 
 from dlcore import MLP
-from dlcore import diagnostics as dg
+from dlcore.chapters import ch08_deep_networks_gpus as dg
 from dlcore.checks import one_hot
-
-
-def cuda_available() -> bool:
-    return torch.cuda.is_available()
+from dlcore.counting import n_parameters
 
 
 def _batch(N=40, d=6, K=3, seed=0):
@@ -20,33 +16,16 @@ def _batch(N=40, d=6, K=3, seed=0):
     return rng.normal(size=(N, d)), rng.integers(0, K, size=N)
 
 
-# --- counting ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("sizes", [[2, 3, 1], [2, 32, 3], [2, 8, 8, 8, 3], [64, 21, 21, 21, 10], [5, 1]])
-def test_count_parameters_matches_the_arrays_the_mlp_allocates(sizes):
-    allocated = dg.model_parameter_count(MLP(sizes))
-    assert dg.count_parameters(sizes) == allocated, f"{sizes}: formula {dg.count_parameters(sizes)} != allocated {allocated}"
-
-
-def test_count_parameters_by_hand():
-    assert dg.count_parameters([2, 3, 1]) == 3 * 3 + 1 * 4 == 13, "sum_l M_l (M_(l-1) + 1) for [2, 3, 1] is 13"
-    assert dg.count_parameters([2, 32, 3]) == dg.count_parameters([2, 8, 8, 8, 3]) == 195
-
-
-@pytest.mark.parametrize("sizes", [[3], [2, 0, 1], [2.0, 3], "23"])
-def test_count_parameters_rejects_bad_sizes(sizes):
-    with pytest.raises(ValueError, match="sizes"):
-        dg.count_parameters(sizes)
+# --- parameter budgets ----------------------------------------------------------------------
 
 
 def test_width_for_budget_returns_the_nearest_width():
     for d, K, n_hidden, budget in [(2, 3, 1, 195), (2, 3, 3, 195), (64, 10, 3, 2500), (64, 10, 1, 1000)]:
         width = dg.width_for_budget(d, K, n_hidden, budget)
-        error = abs(dg.count_parameters([d] + [width] * n_hidden + [K]) - budget)
+        error = abs(n_parameters([d] + [width] * n_hidden + [K]) - budget)
         for other in (width - 1, width + 1):
             if other >= 1:
-                other_error = abs(dg.count_parameters([d] + [other] * n_hidden + [K]) - budget)
+                other_error = abs(n_parameters([d] + [other] * n_hidden + [K]) - budget)
                 assert error <= other_error, f"width {other} is nearer the budget {budget} than {width}"
     assert dg.width_for_budget(2, 3, 1, 195) == 32 and dg.width_for_budget(2, 3, 3, 195) == 8
 
@@ -54,26 +33,8 @@ def test_width_for_budget_returns_the_nearest_width():
 def test_width_for_budget_rejects_bad_input():
     with pytest.raises(ValueError, match="budget"):
         dg.width_for_budget(2, 3, 1, 0)
-
-
-def test_forward_macs_per_layer():
-    macs = dg.forward_macs([4, 5, 3], N=7)
-    assert macs.tolist() == [7 * 4 * 5, 7 * 5 * 3], f"expected N M_(l-1) M_l per layer, got {macs}"
-    with pytest.raises(ValueError, match="N"):
-        dg.forward_macs([4, 5, 3], N=0)
-
-
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
-def test_counted_matmul_flops_match_the_formulas(activation):
-    sizes, (X, t) = [6, 9, 5, 3], _batch()
-    model = MLP(sizes, activation=activation)
-    assert dg.counted_matmul_flops(model, X) == 2 * dg.forward_macs(sizes, len(X)).sum()
-    assert dg.counted_matmul_flops(model, X, t) == len(X) * dg.sgd_step_flops(sizes)
-
-
-def test_counted_matmul_flops_needs_a_numpy_model():
-    with pytest.raises(ValueError, match="device='cpu'"):
-        dg.counted_matmul_flops(MLP([6, 3], device="torch"), _batch()[0])
+    with pytest.raises(ValueError, match="n_hidden"):
+        dg.width_for_budget(2, 3, True, 100)
 
 
 # --- per-layer diagnostics -----------------------------------------------------------------
@@ -82,12 +43,16 @@ def test_counted_matmul_flops_needs_a_numpy_model():
 def test_layer_deltas_give_the_models_gradients():
     X, t = _batch()
     model = MLP([6, 8, 7, 3], activation="tanh", seed=1)
-    a, z, deltas = dg.layer_deltas(model, X, t)
-    assert [v.shape for v in deltas] == [(40, 8), (40, 7), (40, 3)]
-    for l, (dW, db) in enumerate(model.gradients(X, t), start=1):
-        np.testing.assert_allclose(deltas[l - 1].T @ z[l - 1] / len(X), dW, rtol=1e-10, atol=1e-14,
+    a, z, delta = dg.layer_deltas(model, X, t)
+    assert a[0] is None and delta[0] is None and z[0] is not None, "lists indexed by layer: a[0] = delta[0] = None"
+    assert [v.shape for v in delta[1:]] == [(40, 8), (40, 7), (40, 3)]
+    dW, db = model.gradients(X, t)
+    for l in range(1, 4):
+        np.testing.assert_allclose(delta[l].T @ z[l - 1] / len(X), dW[l], rtol=1e-10, atol=1e-14,
                                    err_msg=f"delta^{l}.T z^{l - 1} / N should be dE/dW^{l}")
-    np.testing.assert_allclose(deltas[-1], model.predict_proba(X) - one_hot(t, 3), atol=1e-12,
+        np.testing.assert_allclose(delta[l].sum(axis=0) / len(X), db[l], rtol=1e-10, atol=1e-14,
+                                   err_msg=f"sum_n delta^{l}_n / N should be dE/db^{l}")
+    np.testing.assert_allclose(delta[3], model.predict_proba(X) - one_hot(t, 3), atol=1e-12,
                                err_msg="softmax + cross-entropy: delta^L = y - t")
 
 
@@ -99,7 +64,7 @@ def test_layer_gradient_norms_vanish_in_a_deep_sigmoid_net_but_not_with_relu():
     assert sigmoid[0] < 1e-2 * sigmoid[-1], f"sigmoid: first-layer gradient {sigmoid[0]} not << last {sigmoid[-1]}"
     assert relu[0] > 1e-1 * relu[-1], f"ReLU/He: first-layer gradient {relu[0]} should stay of the order of the last {relu[-1]}"
     np.testing.assert_allclose(dg.layer_gradient_norms(MLP([10, 4, 3]), X, t),
-                               [np.linalg.norm(dW) for dW, _ in MLP([10, 4, 3]).gradients(X, t)])
+                               [np.linalg.norm(dW_l) for dW_l in MLP([10, 4, 3]).gradients(X, t)[0][1:]])
 
 
 def test_activation_statistics_follow_the_variance_formula():
@@ -120,11 +85,11 @@ def test_activation_statistics_see_saturation_and_vanishing():
     assert small["var_a"][2] < 1e-3 * small["var_a"][0], "std 0.01 should make Var(a^l) vanish"
 
 
-def test_mean_error_leaves_out_the_weight_decay_penalty():
+def test_model_error_leaves_out_the_weight_decay_penalty():
     X, t = _batch()
     model = MLP([6, 5, 3], weight_decay=0.5)
-    penalty = 0.25 * sum(float(np.sum(W * W)) for W, _ in model.parameters)
-    assert math.isclose(dg.mean_error(model, X, t) + penalty, model.loss(X, t), rel_tol=1e-12)
+    penalty = 0.25 * sum(float(np.sum(W_l * W_l)) for W_l in model.W[1:])
+    assert math.isclose(model.error(X, t) + penalty, model.loss(X, t), rel_tol=1e-12)
 
 
 def test_plot_per_layer_draws_one_line_per_series():
@@ -141,7 +106,7 @@ def test_plot_per_layer_draws_one_line_per_series():
 @pytest.mark.parametrize("depth", [1, 2, 3, 5])
 def test_sawtooth_has_two_to_the_depth_pieces(depth):
     model = MLP([1] + [2] * depth + [1], activation="relu", output="identity", loss="mse")
-    model.parameters = dg.sawtooth_parameters(depth)
+    model.W, model.b = dg.sawtooth_weights(depth)
     y = model.predict_proba(np.linspace(0, 1, 20_001)[:, None])[:, 0]
     assert dg.count_monotone_pieces(y) == 2**depth
     assert y.min() >= 0 and y.max() <= 1 + 1e-12, "the composed tent map maps [0, 1] into [0, 1]"
@@ -149,7 +114,9 @@ def test_sawtooth_has_two_to_the_depth_pieces(depth):
 
 def test_sawtooth_rejects_bad_depth():
     with pytest.raises(ValueError, match="depth"):
-        dg.sawtooth_parameters(0)
+        dg.sawtooth_weights(0)
+    with pytest.raises(ValueError, match="depth"):
+        dg.sawtooth_weights(True)
 
 
 def test_count_monotone_pieces():
@@ -166,51 +133,5 @@ def test_depth_width_experiment_trains_every_architecture_for_every_seed():
     assert list(runs) == [(2, 6, 3), (2, 3, 3, 3)]
     for sizes, results in runs.items():
         assert [r["config"]["seed"] for r in results] == [0, 1]
-        assert all(r["n_parameters"] == dg.count_parameters(sizes) for r in results)
+        assert all(r["n_parameters"] == n_parameters(sizes) for r in results)
         assert all(0 <= r["test_accuracy"] <= 1 and len(r["history"]["train_loss"]) == 2 for r in results)
-
-
-# --- devices and throughput ----------------------------------------------------------------
-
-
-def test_available_devices():
-    devices = dg.available_devices()
-    assert devices[:2] == ["cpu", "torch"]
-    assert ("cuda" in devices) == cuda_available()
-
-
-def test_time_training_returns_positive_rates():
-    X, t = _batch(N=64)
-    rates = dg.time_training([6, 8, 3], X, t, ["cpu", "torch"], epochs=1, batch_size=32)
-    assert set(rates) == {"cpu", "torch"}
-    assert all(math.isfinite(r) and r > 0 for r in rates.values()), rates
-
-
-@pytest.mark.skipif(cuda_available(), reason="needs a machine without a CUDA GPU")
-def test_time_training_refuses_cuda_without_a_gpu():
-    X, t = _batch(N=8)
-    with pytest.raises(RuntimeError, match="CUDA"):
-        dg.time_training([6, 3], X, t, ["cuda"], epochs=1, batch_size=8)
-
-
-@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
-def test_time_training_on_cuda():
-    X, t = _batch(N=256)
-    rates = dg.time_training([6, 64, 3], X, t, ["cuda"], epochs=1, batch_size=64)
-    assert rates["cuda"] > 0
-
-
-def test_time_training_rejects_bad_options():
-    X, t = _batch(N=8)
-    with pytest.raises(ValueError, match="epochs"):
-        dg.time_training([6, 3], X, t, ["cpu"], epochs=0)
-
-
-def test_time_training_with_one_thread_restores_torch_threads():
-    before = torch.get_num_threads()
-    X, t = _batch(N=32)
-    rates = dg.time_training([6, 8, 3], X, t, ["cpu", "torch"], epochs=1, batch_size=16, threads=1)
-    assert all(r > 0 for r in rates.values())
-    assert torch.get_num_threads() == before, "time_training(threads=1) must restore torch's thread count"
-    with pytest.raises(ValueError, match="threads"):
-        dg.time_training([6, 3], X, t, ["cpu"], threads=0)

@@ -1,49 +1,25 @@
-"""The cost of a gradient: backpropagation against central differences (chapter "Backpropagation").
+"""Chapter 6, backpropagation: the cost of a gradient, backpropagation against central differences.
 
 For a network with ``W`` weights and biases, one forward pass costs ``O(W)`` multiply-accumulates
 per sample. Backpropagation gets all ``W`` derivatives from one forward and one backward pass,
 ``O(W)`` in all; central differences need two forward passes *per weight*, ``2 W`` passes of
-``O(W)`` each, so ``O(W^2)``. This module counts that cost (:func:`multiply_adds`), measures it
-(:func:`time_gradients`), fits the exponent of a power law (:func:`loglog_slope`) and draws the
-chapter's figures (:func:`plot_gradient_costs`, :func:`plot_network_signals`).
+``O(W)`` each, so ``O(W^2)``. The counts are :func:`dlcore.counting.gradient_macs`; this module
+measures the cost (:func:`time_gradients`), fits the exponent of a power law (:func:`loglog_slope`)
+and draws the chapter's figures (:func:`plot_gradient_costs`, :func:`plot_network_signals`).
 """
 
 from __future__ import annotations
 
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .checks import check_count, check_sizes
-from .gradcheck import numerical_gradient, relative_error
-from .mlp import MLP
+from ..checks import check_count, check_sizes
+from ..counting import METHODS, n_parameters
+from ..gradcheck import numerical_gradient, relative_error
+from ..mlp import MLP
+from ..timing import best_time
 
-METHODS = ("backprop", "finite_differences")
 _LEGEND = {"backprop": "backpropagation", "finite_differences": "central differences"}
-
-
-def n_weights(sizes) -> int:
-    """``W = sum_l M_l (M_(l-1) + 1)``: the number of weights and biases of ``MLP(sizes)``."""
-    sizes = check_sizes(sizes)
-    return sum(m * (m_prev + 1) for m_prev, m in zip(sizes[:-1], sizes[1:]))
-
-
-def multiply_adds(sizes, n_samples: int = 1, method: str = "backprop") -> int:
-    """Multiply-accumulates for one gradient on ``n_samples`` rows (eq. bp-cost; biases and g ignored).
-
-    A forward pass costs ``F = N sum_l M_l M_(l-1)``. ``'backprop'``: forward, the recursion
-    ``delta^l W^l`` for l = L..2 and ``delta^l.T z^(l-1)`` for l = 1..L, so ``3 F - N M_1 d``.
-    ``'finite_differences'``: ``2 W`` forward passes, ``2 W F``.
-    """
-    sizes, n = check_sizes(sizes), check_count("n_samples", n_samples)
-    per_layer = [m * m_prev for m_prev, m in zip(sizes[:-1], sizes[1:])]
-    forward = n * sum(per_layer)
-    if method == "backprop":
-        return 3 * forward - n * per_layer[0]
-    if method == "finite_differences":
-        return 2 * n_weights(sizes) * forward
-    raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
 
 
 def _random_problem(sizes, n_samples, seed):
@@ -51,15 +27,6 @@ def _random_problem(sizes, n_samples, seed):
     X = rng.normal(size=(n_samples, sizes[0]))
     T = rng.integers(0, sizes[-1], n_samples)
     return MLP(sizes, activation="tanh", seed=seed), X, T
-
-
-def _best_time(function, repeats: int) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def time_gradients(sizes_list, n_samples: int = 16, repeats: int = 5, fd_repeats: int = 1, seed: int = 0) -> dict:
@@ -71,7 +38,7 @@ def time_gradients(sizes_list, n_samples: int = 16, repeats: int = 5, fd_repeats
     ``finite_differences_s``, ``loss_evaluations`` (calls of the loss by central differences,
     counted) and ``relative_error`` (largest over the parameters: the two gradients must agree).
     """
-    if not isinstance(sizes_list, (list, tuple)) or not sizes_list:
+    if not (isinstance(sizes_list, (list, tuple)) and sizes_list):
         raise ValueError(f"sizes_list must be a non-empty list of layer-size lists; got {sizes_list!r}")
     n_samples, repeats = check_count("n_samples", n_samples), check_count("repeats", repeats)
     fd_repeats = check_count("fd_repeats", fd_repeats)
@@ -85,14 +52,14 @@ def time_gradients(sizes_list, n_samples: int = 16, repeats: int = 5, fd_repeats
             calls[0] += 1
             return model.loss(X, T)
 
-        arrays = [p for pair in model.parameters for p in pair]
+        arrays = model.W[1:] + model.b[1:]
         numeric = []
-        rows["finite_differences_s"].append(_best_time(lambda: numeric.append(numerical_gradient(loss, arrays)), fd_repeats))
-        rows["backprop_s"].append(_best_time(lambda: model.gradients(X, T), repeats))
-        analytic = [g for pair in model.gradients(X, T) for g in pair]
-        rows["relative_error"].append(max(relative_error(a, b) for a, b in zip(analytic, numeric[-1])))
+        rows["finite_differences_s"].append(best_time(lambda: numeric.append(numerical_gradient(loss, arrays)), fd_repeats))
+        rows["backprop_s"].append(best_time(lambda: model.gradients(X, T), repeats))
+        dW, db = model.gradients(X, T)
+        rows["relative_error"].append(max(relative_error(a, b) for a, b in zip(dW[1:] + db[1:], numeric[-1])))
         rows["loss_evaluations"].append(calls[0] // fd_repeats)
-        rows["n_weights"].append(n_weights(sizes))
+        rows["n_weights"].append(n_parameters(sizes))
     return {key: np.asarray(values) for key, values in rows.items()}
 
 
@@ -131,18 +98,22 @@ def plot_gradient_costs(timings: dict, counts: dict | None = None, axes=None):
     return axes
 
 
-def plot_network_signals(z, deltas, ax=None, title=None):
+def plot_network_signals(z, delta, ax=None, title=None):
     """Diagram of one sample's forward outputs ``z^l`` (l = 0..L) and backward deltas ``delta^l`` (l = 1..L).
 
-    ``z``: list of L + 1 arrays of shape ``(M_l,)`` or ``(1, M_l)``; ``deltas``: L arrays ``(M_l,)``.
-    Each unit is a circle showing ``z`` above and ``delta`` below; every pair of units in adjacent
-    layers is joined by an edge (a weight ``w_ji^l``). Returns the Axes.
+    ``z`` and ``delta`` are lists indexed by layer, as :mod:`dlcore.backprop` returns them: ``z[l]`` of
+    shape ``(M_l,)`` or ``(1, M_l)`` for l = 0..L, ``delta[l]`` of the same shape for l = 1..L
+    (``delta[0] = None``). Each unit is a circle showing ``z`` above and ``delta`` below; every pair of
+    units in adjacent layers is joined by an edge (a weight ``w_ji^l``). Returns the Axes.
     """
     z = [np.ravel(np.asarray(v, dtype=np.float64)) for v in z]
-    deltas = [np.ravel(np.asarray(v, dtype=np.float64)) for v in deltas]
-    if len(deltas) != len(z) - 1 or any(d.shape != v.shape for d, v in zip(deltas, z[1:])):
-        raise ValueError(f"need L + 1 = len(z) layers of z and L deltas with matching sizes; got z sizes "
-                         f"{[len(v) for v in z]} and delta sizes {[len(d) for d in deltas]}")
+    if len(delta) != len(z) or delta[0] is not None:
+        raise ValueError(f"need lists z and delta indexed by layer l = 0..L with delta[0] = None; got {len(z)} "
+                         f"entries of z and {len(delta)} of delta")
+    delta = [None] + [np.ravel(np.asarray(v, dtype=np.float64)) for v in delta[1:]]
+    if any(delta[l].shape != z[l].shape for l in range(1, len(z))):
+        raise ValueError(f"delta[l] must have the size of z[l]; got z sizes {[len(v) for v in z]} and delta sizes "
+                         f"{[len(d) for d in delta[1:]]} (l = 1..L)")
     ax = plt.subplots(figsize=(8.0, 4.5))[1] if ax is None else ax
     ys = [np.linspace(-(len(v) - 1) / 2, (len(v) - 1) / 2, len(v))[::-1] for v in z]
     for l in range(1, len(z)):
@@ -156,7 +127,7 @@ def plot_network_signals(z, deltas, ax=None, title=None):
             ax.text(l, yj + 0.15, f"$z^{l}_{j + 1} = {value:+.3f}$", ha="center", va="bottom", fontsize=10,
                     bbox=box, zorder=3)
             if l > 0:
-                ax.text(l, yj - 0.15, rf"$\delta^{l}_{j + 1} = {deltas[l - 1][j]:+.3f}$", ha="center", va="top",
+                ax.text(l, yj - 0.15, rf"$\delta^{l}_{j + 1} = {delta[l][j]:+.3f}$", ha="center", va="top",
                         fontsize=10, color="#D55E00", bbox=box, zorder=3)
     ax.set_xticks(range(len(z)), [f"layer {l}" + (" (input)" if l == 0 else " (output)" if l == len(z) - 1 else "")
                                   for l in range(len(z))])

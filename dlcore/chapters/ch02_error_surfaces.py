@@ -1,15 +1,17 @@
-"""Error surfaces of small networks and the behaviour of gradient descent on them.
+"""Chapter 2, error surfaces: E(w) over a few weights of a network, and gradient descent on it.
 
-`weight_slice` turns an MLP's loss into a function E(w) of a few chosen weights
-(the others fixed), with its gradient taken from backpropagation, ready for
-`dlcore.surface.error_grid` and `dlcore.surface.gradient_descent_path`.
-`quadratic` and `max_stable_learning_rate` give the quadratic model
-E = 1/2 w^T A w, on which gradient descent converges exactly when
-0 < eta < 2 / lambda_max; `numerical_hessian` measures the same curvature on
-any error function. `model_at` and `swap_hidden_units` return modified copies
-of a network (the latter shows a weight-space symmetry); `local_minima`,
-`refine_minima`, `path_errors` and `train_from_seeds` are the small experiment
-helpers of the chapter on error surfaces.
+`weight_slice` turns an MLP's loss into a function E(w) of a few chosen weights (the others fixed),
+with its gradient taken from backpropagation; `error_grid` evaluates such an E on a grid of two
+weights, laid out for matplotlib's ``contour``, and `gradient_descent_path` records the iterates of
+plain gradient descent, ``w^t = w^(t-1) - eta grad E(w^(t-1))``, to draw on top of it (see
+`dlcore.plotting.plot_error_surface`). `quadratic` and `max_stable_learning_rate` give the quadratic
+model E = 1/2 w^T A w, on which gradient descent converges exactly when 0 < eta < 2 / lambda_max;
+`numerical_hessian` measures the same curvature on any error function. `model_at` and
+`swap_hidden_units` return modified copies of a network (the latter shows a weight-space symmetry);
+`local_minima`, `refine_minima`, `path_errors` and `train_from_seeds` are the chapter's small
+experiment helpers. A weight is named by a reference ``("W", l, j, i)`` for ``w^l_ji = W[l][j, i]``
+or ``("b", l, j)`` for ``b^l_j = b[l][j]``: the layer ``l`` counts from 1 as in the lecture, the
+units ``j, i`` from 0 as numpy does.
 """
 
 from __future__ import annotations
@@ -21,7 +23,54 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import minimize
 
-from .mlp import MLP
+from ..checks import check_count, check_index, check_positive, is_count
+from ..mlp import MLP
+
+
+def _as_axis(name: str, values) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {values.shape}")
+    return values
+
+
+def error_grid(E: Callable[[np.ndarray], float], w1_values, w2_values) -> np.ndarray:
+    """E evaluated on the grid: result[i, j] = E(np.array([w1_values[j], w2_values[i]])).
+
+    w1_values (n1,) and w2_values (n2,) give the (n2, n1) float64 array that
+    ``contour(w1_values, w2_values, grid)`` expects (rows follow w2, columns w1).
+    """
+    w1_values = _as_axis("w1_values", w1_values)
+    w2_values = _as_axis("w2_values", w2_values)
+    return np.array([[float(E(np.array([w1, w2]))) for w1 in w1_values] for w2 in w2_values])
+
+
+def gradient_descent_path(
+    grad: Callable[[np.ndarray], np.ndarray], w0, eta: float, n_steps: int
+) -> np.ndarray:
+    """Iterates of gradient descent, w^t = w^(t-1) - eta * grad E(w^(t-1)), starting at w0 (D,).
+
+    Returns an array (n_steps + 1, D) whose row t is w^t. If an iterate becomes
+    non-finite (divergence, e.g. eta > 2 / lambda_max on a quadratic), the path
+    stops before it and only the finite rows are returned.
+    """
+    w = np.asarray(w0, dtype=np.float64)
+    if w.ndim != 1 or not np.all(np.isfinite(w)):
+        raise ValueError(f"w0 must be a finite 1-D array, got shape {w.shape} with values {w!r}")
+    check_positive("eta", eta)
+    n_steps = check_count("n_steps", n_steps, 0)
+
+    path = [w]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(n_steps):
+            g = np.asarray(grad(w), dtype=np.float64)
+            if g.shape != w.shape:
+                raise ValueError(f"grad(w) must have the shape of w, {w.shape}, got {g.shape}")
+            w = w - eta * g
+            if not np.all(np.isfinite(w)):
+                break
+            path.append(w)
+    return np.array(path)
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,23 +89,28 @@ def _copy_model(model: MLP) -> MLP:
     if not isinstance(model, MLP):
         raise ValueError(f"model must be a dlcore MLP, got {type(model).__name__}")
     net = copy.copy(model)
-    net.parameters = [(copy.deepcopy(W), copy.deepcopy(b)) for W, b in model.parameters]
+    net.W = [None] + [copy.deepcopy(W_l) for W_l in model.W[1:]]
+    net.b = [None] + [copy.deepcopy(b_l) for b_l in model.b[1:]]
     return net
 
 
-def _resolve(model: MLP, ref) -> tuple[int, int, tuple]:
-    """``("W", l, j, i)`` or ``("b", l, j)`` as (layer index l-1, 0 for W or 1 for b, array index), or ValueError."""
+def _resolve(model: MLP, ref) -> tuple[str, int, tuple]:
+    """``("W", l, j, i)`` or ``("b", l, j)`` checked against ``model``: ``(kind, l, index)``, or ValueError."""
     if not isinstance(ref, tuple) or len(ref) < 2 or ref[0] not in ("W", "b"):
         raise ValueError(f"a weight reference must be ('W', l, j, i) or ('b', l, j), got {ref!r}")
     kind, layer, index = ref[0], ref[1], tuple(ref[2:])
-    L = len(model.parameters)
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= L:
+    L = model.n_layers
+    if not is_count(layer) or layer > L:
         raise ValueError(f"the layer l in {ref!r} must be an integer in 1..{L} (layers count from 1, as in W^l)")
-    array = model.parameters[layer - 1][0 if kind == "W" else 1]
-    shape = tuple(array.shape)
-    if len(index) != len(shape) or not all(isinstance(k, (int, np.integer)) and 0 <= k < n for k, n in zip(index, shape)):
+    shape = tuple(_array(model.W, model.b, kind, layer).shape)
+    if len(index) != len(shape) or not all(is_count(k, 0) and k < n for k, n in zip(index, shape)):
         raise ValueError(f"{ref!r} does not name an entry of {kind}^{layer}, which has shape {shape} (indices from 0)")
-    return layer - 1, 0 if kind == "W" else 1, index
+    return kind, layer, index
+
+
+def _array(W, b, kind: str, l: int):
+    """``W[l]`` for ``kind = "W"``, else ``b[l]``: from a model's lists or from gradient lists ``(dW, db)``."""
+    return W[l] if kind == "W" else b[l]
 
 
 def _label(ref) -> str:
@@ -79,14 +133,14 @@ def weight_slice(model: MLP, X, T, refs) -> WeightSlice:
         raise ValueError(f"refs must name distinct weights, got {refs!r}")
     net = _copy_model(model)
     places = [_resolve(net, ref) for ref in refs]
-    w0 = np.array([float(net.parameters[l][k][index]) for l, k, index in places])
+    w0 = np.array([float(_array(net.W, net.b, kind, l)[index]) for kind, l, index in places])
 
     def set_weights(w):
         w = np.asarray(w, dtype=np.float64)
         if w.shape != (len(refs),):
             raise ValueError(f"w must have shape ({len(refs)},) to match refs, got {w.shape}")
-        for value, (l, k, index) in zip(w, places):
-            net.parameters[l][k][index] = value
+        for value, (kind, l, index) in zip(w, places):
+            _array(net.W, net.b, kind, l)[index] = value
 
     def error(w) -> float:
         set_weights(w)
@@ -94,8 +148,8 @@ def weight_slice(model: MLP, X, T, refs) -> WeightSlice:
 
     def gradient(w) -> np.ndarray:
         set_weights(w)
-        grads = net.gradients(X, T)
-        return np.array([float(grads[l][k][index]) for l, k, index in places])
+        grads = net.gradients(X, T)  # (dW, db)
+        return np.array([float(_array(*grads, kind, l)[index]) for kind, l, index in places])
 
     return WeightSlice(error, gradient, w0, refs, tuple(_label(ref) for ref in refs))
 
@@ -108,8 +162,8 @@ def model_at(model: MLP, refs, w) -> MLP:
     if w.shape != (len(refs),):
         raise ValueError(f"w must have shape ({len(refs)},) to match refs, got {w.shape}")
     for value, ref in zip(w, refs):
-        l, k, index = _resolve(net, ref)
-        net.parameters[l][k][index] = value
+        kind, l, index = _resolve(net, ref)
+        _array(net.W, net.b, kind, l)[index] = value
     return net
 
 
@@ -119,13 +173,12 @@ def swap_hidden_units(model: MLP, layer: int, j: int, k: int) -> MLP:
     The network computes the same function, so its loss is unchanged (a weight-space symmetry).
     """
     net = _copy_model(model)
-    L = len(net.parameters)
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer <= L - 1:
+    L = net.n_layers
+    if not is_count(layer) or layer > L - 1:
         raise ValueError(f"layer must be a hidden layer, an integer in 1..{L - 1}, got {layer!r}")
-    M = net.parameters[layer - 1][0].shape[0]
-    if not all(isinstance(u, (int, np.integer)) and 0 <= u < M for u in (j, k)):
-        raise ValueError(f"j and k must be hidden units of layer {layer}, integers in 0..{M - 1}, got {j!r} and {k!r}")
-    (W, b), (W_next, _) = net.parameters[layer - 1], net.parameters[layer]
+    M = net.W[layer].shape[0]
+    j, k = (check_index(f"{name} (one of the hidden units of layer {layer})", u, M) for name, u in (("j", j), ("k", k)))
+    W, b, W_next = net.W[layer], net.b[layer], net.W[layer + 1]
     W[[j, k]], b[[j, k]], W_next[:, [j, k]] = W[[k, j]], b[[k, j]], W_next[:, [k, j]]
     return net
 
@@ -133,9 +186,9 @@ def swap_hidden_units(model: MLP, layer: int, j: int, k: int) -> MLP:
 def all_weight_refs(model: MLP) -> list[tuple]:
     """References to every weight and bias of ``model``, in the order W^1, b^1, ..., W^L, b^L (row-major)."""
     refs = []
-    for l, (W, b) in enumerate(model.parameters, start=1):
-        refs += [("W", l, j, i) for j in range(W.shape[0]) for i in range(W.shape[1])]
-        refs += [("b", l, j) for j in range(b.shape[0])]
+    for l in range(1, model.n_layers + 1):
+        refs += [("W", l, j, i) for j in range(model.W[l].shape[0]) for i in range(model.W[l].shape[1])]
+        refs += [("b", l, j) for j in range(model.b[l].shape[0])]
     return refs
 
 
@@ -144,8 +197,7 @@ def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], w, eps: floa
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 1 or not np.all(np.isfinite(w)):
         raise ValueError(f"w must be a finite 1-D array, got shape {w.shape}")
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    check_positive("eps", eps)
     steps = eps * np.eye(len(w))
     H = np.column_stack([(np.asarray(gradient(w + e)) - np.asarray(gradient(w - e))) / (2 * eps) for e in steps])
     return 0.5 * (H + H.T)
@@ -175,7 +227,7 @@ def max_stable_learning_rate(A) -> float:
 
 
 def path_errors(E: Callable[[np.ndarray], float], path) -> np.ndarray:
-    """E at each iterate of a path (T, D) from `dlcore.surface.gradient_descent_path`: array (T,)."""
+    """E at each iterate of a path (T, D) from `gradient_descent_path`: array (T,)."""
     path = np.asarray(path, dtype=np.float64)
     if path.ndim != 2 or len(path) == 0:
         raise ValueError(f"path must be a non-empty (T, D) array, got shape {path.shape}")
