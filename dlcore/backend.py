@@ -37,17 +37,20 @@ def _fast_short_axis(reduction, ufunc):
 
     numpy reduces the last axis of an ``(N, K)`` array row by row, which for K = 10 classes is
     several times slower than reducing its transposed copy across rows (vectorised over N), and
-    ``np.sum``/``np.max`` add about a microsecond of Python dispatch to ``ufunc.reduce``. Softmax,
-    log-softmax and the cross-entropy reduce over the classes at every step: at batch 32 on the
-    digits network these two reductions are a tenth of the step (``make bench``, target (b)).
-    Every other call is numpy's own function, unchanged.
+    ``np.sum``/``np.max`` add one to two microseconds of Python dispatch to ``ufunc.reduce``. Softmax,
+    log-softmax, the cross-entropy and ``dE/db`` reduce at every step: at batch 32 on the digits
+    network that dispatch and the row-by-row reduction are a tenth of the step (``make bench``,
+    target (b)). A call with any other option (``dtype``, ``out``, ``where``, ...) or on anything
+    but a plain ``ndarray`` is numpy's own function, unchanged.
     """
 
     def reduce(x, /, *, axis=None, keepdims=False, **options):
-        if not options and type(x) is np.ndarray and x.ndim == 2 and axis in (-1, 1) and x.shape[1] <= SHORT_AXIS:
+        if options or type(x) is not np.ndarray:
+            return reduction(x, axis=axis, keepdims=keepdims, **options)
+        if x.ndim == 2 and axis in (-1, 1) and x.shape[1] <= SHORT_AXIS:
             r = ufunc.reduce(np.ascontiguousarray(x.T), axis=0)
             return r[:, None] if keepdims else r
-        return reduction(x, axis=axis, keepdims=keepdims, **options)
+        return ufunc.reduce(x, axis=axis, keepdims=keepdims)
 
     reduce.__name__, reduce.__doc__ = reduction.__name__, reduction.__doc__
     return reduce

@@ -4,13 +4,11 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
+from conftest import cuda_available
 from dlcore import timing
 
-
-def cuda_available() -> bool:
-    return torch.cuda.is_available()
+torch = pytest.importorskip("torch")
 
 
 def _batch(N=40, d=6, K=3, seed=0):
@@ -49,7 +47,7 @@ def test_time_training_refuses_cuda_without_a_gpu():
         timing.time_training([6, 3], X, t, ["cuda"], epochs=1, batch_size=8)
 
 
-@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA GPU")
+@pytest.mark.cuda
 def test_time_training_on_cuda():
     X, t = _batch(N=256)
     rates = timing.time_training([6, 64, 3], X, t, ["cuda"], epochs=1, batch_size=64)
