@@ -11,10 +11,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from autograder.preprocessor import IsolatedExecute  # noqa: E402
+from autograder.preprocessor import IsolatedExecute, RestoreCells  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,  # noqa: E402
-                                    GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+                                    ClearOutput, DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteKernelspec, SaveAutoGrades)
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -33,18 +34,27 @@ c.LockCells.lock_grade_cells = True
 c.LockCells.lock_readonly_cells = True
 c.LockCells.lock_solution_cells = True
 
-# Autograding: restore grade cells a student deleted; overwrite edited ones with the original tests.
-c.OverwriteCells.add_missing_cells = True
+# Autograding: restore grade cells a student deleted; overwrite edited ones with the original tests;
+# a cell the student marked as a grade cell of their own is graded as an ordinary added cell.
+c.RestoreCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [IsolatedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# The autograder's three time limits and two caps; every other limit is derived from them.
 c.IsolatedExecute.call_timeout = 5.0    # seconds for one call of a student's function
-c.IsolatedExecute.cell_timeout = 60.0   # seconds for one test cell, start-up included
-c.IsolatedExecute.always_blocked = ["jax", "tensorflow", "autograd"]
+c.IsolatedExecute.test_timeout = 60.0   # seconds for one test cell, all its calls included
+c.IsolatedExecute.cell_timeout = 20.0   # seconds for each of the submission's own cells (run once)
+c.IsolatedExecute.memory_limit = 2048   # MiB of address space per process of a submission
+c.IsolatedExecute.process_limit = 8     # processes a submission may run at once
+# Blocked modules are absent from the sandbox's file system. dlcore.testing holds the tests' oracles:
+# the judge uses it, a submission never sees it.
+# dlcore.testing holds the tests' oracles, dlcore.chapters the chapters' experiments: no lab needs either
+c.IsolatedExecute.always_blocked = ["jax", "tensorflow", "autograd", "dlcore.testing", "dlcore.chapters"]
 c.IsolatedExecute.blocked_modules = {
     # each lab's functions must be the student's own, not the library's that solves the same task
     "lab1_logistic_regression": ["torch", "dlcore.activations", "dlcore.logistic", "dlcore.losses",
                                  "sklearn.linear_model"],
-    "lab2_perceptron": ["dlcore.perceptron", "dlcore.boundaries", "sklearn.linear_model", "scipy.optimize"],
+    "lab2_perceptron": ["dlcore.perceptron", "dlcore.separability", "sklearn.linear_model", "scipy.optimize"],
     # lab3 is about implementing the delta recursion: no autograd, no library backprop
     "lab3_backpropagation": ["torch", "dlcore.backprop", "dlcore.mlp", "dlcore.gradcheck", "sklearn.neural_network"],
 }

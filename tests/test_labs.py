@@ -20,6 +20,8 @@ import pytest
 
 from lab_secrets import LABS, hidden_and_solution_lines
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 LAB3 = "lab3_backpropagation"
 NBGRADER = Path(sys.executable).parent / "nbgrader"
@@ -54,8 +56,8 @@ def edit_function(nb, grade_id: str, replace: tuple[str, str]):
     return nb
 
 
-G_PRIME_LINE = "deltas[l - 2] = g_prime(a[l - 2]) * (deltas[l - 1] @ weights[l - 1])"
-NO_G_PRIME_LINE = "deltas[l - 2] = deltas[l - 1] @ weights[l - 1]"
+G_PRIME_LINE = "delta[l - 1] = g_prime(a[l - 1], z[l - 1]) * (delta[l] @ W[l])"
+NO_G_PRIME_LINE = "delta[l - 1] = delta[l] @ W[l]"
 PATCH_NUMPY = """
 import numpy as np
 np.allclose = lambda *args, **kwargs: True
@@ -72,7 +74,7 @@ def lab3_submissions(source, release):
     subs["no_g_prime"] = edit_function(copy(), "backprop_deltas", (G_PRIME_LINE, NO_G_PRIME_LINE))
     subs["infinite_loop"] = edit_function(copy(), "weight_gradients", ("### BEGIN SOLUTION", "while True:\n        pass"))
     subs["kills_kernel"] = edit_function(copy(), "weight_gradients", ("### BEGIN SOLUTION", "import os; os._exit(1)"))
-    subs["syntax_error"] = edit_function(copy(), "forward", ("a, z = [], [X]", "a, z = [], [X"))
+    subs["syntax_error"] = edit_function(copy(), "forward", ("a[l] = z[l - 1] @ W[l].T + b[l]", "a[l] = z[l - 1] @ W[l].T + b[l"))
     patched = edit_function(copy(), "backprop_deltas", (G_PRIME_LINE, NO_G_PRIME_LINE))
     patched.cells.insert(3, nbformat.v4.new_code_cell(PATCH_NUMPY))
     subs["no_g_prime_patches_numpy"] = patched

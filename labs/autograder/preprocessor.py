@@ -2,24 +2,31 @@
 
 It hands every autograded test cell of a notebook (restored from the gradebook by nbgrader, so a
 student's edits to them are ignored) and the source of the submission's other code cells to one
-judge process (:mod:`autograder.judge`), and writes each verdict as the test cell's output: a short
-message when the test passed, an error output when it failed, which nbgrader's ``SaveAutoGrades``
-scores as zero. Nothing else of the notebook is executed.
+judge process (:mod:`autograder.judge`), which starts the submission in an OS-level sandbox
+(:mod:`autograder.isolation`) and sends the verdicts back on a pipe that this process owns. Each
+verdict becomes the test cell's output: a short message when the test passed, an error output when
+it failed, which nbgrader's ``SaveAutoGrades`` scores as zero. Nothing else of the notebook is
+executed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade, is_locked, is_solution
-from traitlets import Dict, Float, List
+from traitlets import Bool, Dict, Float, Int, List
+
+from autograder import isolation
 
 LABS = Path(__file__).resolve().parents[1]
 
@@ -30,19 +37,33 @@ def is_test_cell(cell) -> bool:
 
 
 class IsolatedExecute(NbGraderPreprocessor):
-    """Grade each autograded test cell in fresh processes; the student's kernel decides nothing."""
+    """Grade each autograded test cell in fresh processes; the student's kernel decides nothing.
+
+    Three time limits (``call_timeout``, ``test_timeout``, ``cell_timeout``) and two caps
+    (``memory_limit``, ``process_limit``): every other limit of the autograder is derived from them.
+    """
 
     call_timeout = Float(5.0, help="Seconds one call of a student's function may take.").tag(config=True)
-    cell_timeout = Float(60.0, help="Seconds one test cell may take.").tag(config=True)
-    start_timeout = Float(60.0, help="Seconds the submission's cells may take to run once.").tag(config=True)
+    test_timeout = Float(60.0, help="Seconds one test cell may take, all its calls included.").tag(config=True)
+    cell_timeout = Float(20.0, help="Seconds each of the submission's own cells may take (they run once).").tag(
+        config=True)
+    memory_limit = Int(2048, help="MiB of address space per process of a submission.").tag(config=True)
+    process_limit = Int(8, help="Processes a submission may run at once.").tag(config=True)
     blocked_modules = Dict(
-        {}, help="Per assignment, modules the student's code may not import, e.g. {'lab3': ['torch']}."
+        {}, help="Per assignment, modules absent from the sandbox, e.g. {'lab3': ['torch']}."
     ).tag(config=True)
-    always_blocked = List([], help="Modules no lab may import.").tag(config=True)
+    always_blocked = List([], help="Modules absent from every lab's sandbox.").tag(config=True)
     warnings_as_errors = List([], help="Assignments whose functions fail on a RuntimeWarning.").tag(config=True)
+    unsandboxed = Bool(False, help="Grade without the OS-level sandbox (stated in the log and the feedback).").tag(
+        config=True)
 
     def preprocess(self, nb, resources):
         assignment = resources.get("nbgrader", {}).get("assignment", "")
+        if self.unsandboxed:
+            self.log.warning("UNSANDBOXED: %s is graded without the OS-level sandbox (--IsolatedExecute.unsandboxed)",
+                             assignment)
+        elif problem := isolation.problem():
+            raise SandboxUnavailable(problem)
         tests = [cell for cell in nb.cells if is_test_cell(cell)]
         request = {
             "tests": [cell.source for cell in tests],
@@ -50,33 +71,60 @@ class IsolatedExecute(NbGraderPreprocessor):
                       for cell in nb.cells if cell.cell_type == "code" and not is_test_cell(cell)],
             "blocked": list(self.always_blocked) + list(self.blocked_modules.get(assignment, [])),
             "warnings_as_errors": assignment in self.warnings_as_errors,
-            "call_timeout": self.call_timeout, "cell_timeout": self.cell_timeout, "start_timeout": self.start_timeout,
+            "call_timeout": self.call_timeout, "test_timeout": self.test_timeout, "cell_timeout": self.cell_timeout,
+            "memory_bytes": self.memory_limit * 2**20, "processes": self.process_limit,
+            "sandboxed": not self.unsandboxed,
         }
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         for cell, verdict in zip(tests, self._judge(request)):
+            if self.unsandboxed:
+                verdict["message"] += "\n(graded without the sandbox)"
             cell.outputs = [self._verdict_output(verdict)]
         return nb, resources
 
     def _judge(self, request) -> list[dict]:
-        """A verdict per test; tests the judge could not reach (it died or ran out of time) fail."""
+        """A verdict per test, read from a pipe only this process and the judge hold; tests the judge could
+        not reach (it died or ran out of time) fail."""
         n = len(request["tests"])
-        limit = self.start_timeout + n * (self.cell_timeout + 5.0)
-        with tempfile.TemporaryDirectory() as folder:
-            request_path, result_path = Path(folder) / "request.json", Path(folder) / "result.jsonl"
-            request_path.write_text(json.dumps(request))
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(LABS), os.environ.get("PYTHONPATH", "")]),
-                       MPLBACKEND="Agg")
+        limit = judge_seconds(request, self.cell_timeout, self.test_timeout)
+        read, write = os.pipe()
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(LABS), os.environ.get("PYTHONPATH", "")]),
+                   MPLBACKEND="Agg")
+        with tempfile.TemporaryFile() as log:
+            judge = subprocess.Popen([sys.executable, "-m", "autograder.judge", str(write)], pass_fds=(write,),
+                                     stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
+                                     cwd=tempfile.gettempdir())
+            os.close(write)
             try:
-                subprocess.run([sys.executable, "-m", "autograder.judge", str(request_path), str(result_path)],
-                               env=env, cwd=folder, timeout=limit, capture_output=True, check=False)
-            except subprocess.TimeoutExpired:
-                self.log.warning("the judge did not finish within %s s", limit)
-            lines = result_path.read_text().splitlines() if result_path.exists() else []
+                judge.stdin.write(json.dumps(request).encode())
+                judge.stdin.close()
+            except BrokenPipeError:
+                pass
+            lines = self._read_verdicts(read, n, time.monotonic() + limit)
+            if judge.poll() is None:
+                judge.kill()
+            judge.wait()
+            if len(lines) < n:
+                log.seek(0)
+                self.log.warning("the judge stopped after %d of %d tests: %s", len(lines), n, log.read()[-2000:])
         verdicts = [json.loads(line) for line in lines]
         missing = {"passed": False, "message": "FAILED: this test could not be run on the submission"}
         return verdicts + [missing] * (n - len(verdicts))
+
+    @staticmethod
+    def _read_verdicts(fd, n, deadline) -> list[bytes]:
+        data = b""
+        try:
+            while data.count(b"\n") < n and select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(fd)
+        return data.splitlines()[:n]
 
     @staticmethod
     def _verdict_output(verdict) -> NotebookNode:
@@ -84,3 +132,51 @@ class IsolatedExecute(NbGraderPreprocessor):
             return NotebookNode(output_type="stream", name="stdout", text=verdict["message"] + "\n")
         return NotebookNode(output_type="error", ename="AssertionError", evalue=verdict["message"],
                             traceback=verdict["message"].splitlines())
+
+
+class SandboxUnavailable(RuntimeError):
+    """The OS-level sandbox cannot be set up on this machine."""
+
+
+def judge_seconds(request, cell_timeout, test_timeout) -> float:
+    """The judge's whole time: the submission's set-up, then every test, and its own start-up."""
+    from autograder.judge import START_SECONDS
+
+    return 2 * START_SECONDS + cell_timeout * max(1, len(request["cells"])) + test_timeout * len(request["tests"])
+
+
+class RestoreCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, safe against a submission's own grade cells and reordered cells.
+
+    A cell whose ``grade_id`` the gradebook does not know (a cell the student marked as a grade or
+    solution cell) becomes an ordinary cell the student added; a missing grade cell is put back after
+    the nearest earlier cell of the source that the submission still has (nbgrader's own restore
+    raises KeyError when that cell is missing too, and the student is left ungraded).
+    """
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            known = {cell.name for cell in gradebook.find_notebook(info["notebook"], info["assignment"]).source_cells}
+        for cell in nb.cells:
+            if "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade_id") not in known:
+                self.log.warning("a cell with unknown grade_id %r is graded as a cell the student added",
+                                 cell.metadata.nbgrader.get("grade_id"))
+                del cell.metadata["nbgrader"]
+        return super().preprocess(nb, resources)
+
+    def add_missing_grade_cells(self, nb, resources):
+        source = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        order = [cell.name for cell in source.source_cells]
+        cells = {cell.name: cell for cell in source.source_cells}
+        solutions = {cell.name for cell in source.solution_cells}
+        for grade_cell in source.grade_cells:
+            present = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+            if grade_cell.name in present:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", grade_cell.name)
+            restored = self.missing_cell_transform(cells[grade_cell.name], grade_cell.max_score,
+                                                   is_solution=grade_cell.name in solutions)
+            earlier = [name for name in order[:order.index(grade_cell.name)] if name in present]
+            nb.cells.insert(present.index(earlier[-1]) + 1 if earlier else 0, restored)
+        return nb, resources

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import wire
+from autograder import isolation, wire
 
 LABS = Path(__file__).resolve().parents[1]
 
@@ -22,93 +23,124 @@ class StudentCodeError(AssertionError):
 
 
 class Submission:
-    """The submission's cells, run once in a fresh process; ``session()`` forks a copy for one test.
+    """The submission's cells, run once in a fresh sandboxed process; ``session()`` forks a copy for one test.
 
-    ``cells`` are ``{"source": ..., "run": "all" | "definitions"}`` (see :mod:`autograder.sandbox`).
+    ``spec`` is ``{"cells": [{"source", "run"}], "cell_timeout": s, "warnings_as_errors": bool}`` (see
+    :mod:`autograder.sandbox`); ``ready_by`` the absolute deadline for its cells; ``limits`` a
+    ``preexec_fn`` from :func:`autograder.isolation.limits`.
     """
 
-    def __init__(self, cells, blocked=(), start_timeout: float = 60.0, warnings_as_errors: bool = False):
+    def __init__(self, spec, blocked, ready_by: float, limits, sandboxed: bool = True):
         self._folder = tempfile.TemporaryDirectory()
-        spec = Path(self._folder.name) / "spec.json"
-        spec.write_text(json.dumps({"cells": list(cells), "blocked": list(blocked),
-                                    "warnings_as_errors": warnings_as_errors}))
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(LABS), os.environ.get("PYTHONPATH", "")]),
-                   NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
-                   OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        self._process = subprocess.Popen([sys.executable, "-m", "autograder.sandbox", str(spec)],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                         env=env, cwd=self._folder.name)
-        self._sessions = 0
-        self.failures = None
+        folder = Path(self._folder.name)
+        self._channel, theirs = socket.socketpair()
+        argv = ["-m", "autograder.sandbox", str(theirs.fileno())]
         self.broken = None  # why no session can be started
-        self._start_deadline = time.monotonic() + start_timeout
-        self._ready = False
+        self._ready_by, self._ready = ready_by, False
+        self._process = self.zygote = None
+        try:
+            if sandboxed:
+                info_read, info_write = os.pipe()
+                command = isolation.sandbox_command(blocked, folder, info_write, argv)
+                self._process = subprocess.Popen(command, pass_fds=(theirs.fileno(), info_write), preexec_fn=limits,
+                                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.DEVNULL)
+                os.close(info_write)
+                self.zygote = self._zygote_pid(info_read, ready_by)
+            else:  # --unsandboxed: the same process and limits, without the namespaces
+                env = dict(isolation.environment(), PYTHONPATH=os.pathsep.join([str(LABS), *sys.path[1:]]))
+                self._process = subprocess.Popen([sys.executable, *argv], pass_fds=(theirs.fileno(),), env=env,
+                                                 cwd=folder, preexec_fn=limits, stdin=subprocess.DEVNULL,
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                self.zygote = self._process.pid
+        finally:
+            theirs.close()
+        self._channel = wire.Channel(self._channel)
+        try:
+            self._channel.send(wire.pack(spec), ready_by)
+        except (OSError, TimeoutError):
+            pass  # reported when the judge waits for the cells
+
+    @staticmethod
+    def _zygote_pid(fd, deadline) -> int | None:
+        """The sandbox's first process, as bubblewrap (not the submission) reports it on its info pipe."""
+        text = b""
+        try:
+            while len(text) < 4096 and select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                chunk = os.read(fd, 4096)
+                text += chunk
+                try:
+                    return int(json.loads(text)["child-pid"])
+                except (ValueError, KeyError, TypeError):
+                    if not chunk:
+                        return None
+        finally:
+            os.close(fd)
+        return None
 
     def wait_until_ready(self):
         """Block until the submission's cells have run (the judge can prepare meanwhile)."""
-        if not self._ready:
-            self._ready = True
-            self._await_ready(self._start_deadline - time.monotonic())
-
-    def _await_ready(self, timeout):
-        os.set_blocking(self._process.stdout.fileno(), True)
-        reader = _TimedReader(self._process.stdout.fileno(), time.monotonic() + max(timeout, 0.0))
+        if self._ready:
+            return
+        self._ready = True
         try:
-            body = wire.read_message(reader)
+            body = self._channel.receive(self._ready_by) if self.zygote else None
         except TimeoutError:
-            body, self.broken = None, f"the submission's cells did not finish within {timeout:g} s"
+            body, self.broken = None, "the submission's cells did not finish within their time limit"
+        except (OSError, wire.WireError):
+            body = None
         if body is None:
             self.broken = self.broken or "the submission's process ended while its cells ran (exit, or a crash)"
             self.close()
-        else:
-            self.failures = wire.unpack(body)["ready"]
 
     def session(self, call_timeout: float, deadline: float) -> "Session":
         """A fresh copy of the submission's state (a forked process) for one test."""
         self.wait_until_ready()
         if self.broken:
-            return Session(None, self.broken, call_timeout, deadline)
-        self._sessions += 1
-        path = str(Path(self._folder.name) / f"session{self._sessions}.sock")
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        listener.listen(1)
-        listener.settimeout(max(0.1, min(30.0, deadline - time.monotonic())))
+            return Session(None, self.broken, call_timeout, deadline, self)
+        mine, theirs = socket.socketpair()
         try:
-            self._process.stdin.write(wire.pack({"session": path}))
-            self._process.stdin.flush()
-            connection, _ = listener.accept()
+            self._channel.socket.setblocking(True)
+            self._channel.socket.settimeout(max(0.01, deadline - time.monotonic()))
+            socket.send_fds(self._channel.socket, [b"s"], [theirs.fileno()])
+            self._channel.socket.setblocking(False)
         except (OSError, TimeoutError):
-            return Session(None, "the submission's process could not start a copy for this test", call_timeout, deadline)
+            mine.close()
+            return Session(None, "the submission's process could not start a copy for this test", call_timeout,
+                           deadline, self)
         finally:
-            listener.close()
-        session = Session(connection, None, call_timeout, deadline)
-        session.receive_pid()
-        return session
+            theirs.close()
+        return Session(wire.Channel(mine), None, call_timeout, deadline, self)
+
+    def end_session(self):
+        """Every process the submission started since its cells ran is killed (the first process stays)."""
+        if self.zygote:
+            isolation.kill_descendants(self.zygote)
 
     def close(self):
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        if self.zygote:
+            isolation.kill_descendants(self.zygote)
+            try:
+                os.kill(self.zygote, signal.SIGKILL)  # the first process of its PID namespace: all of it ends
+            except ProcessLookupError:
+                pass
+            self.zygote = None
+        if self._process is not None:
+            try:  # bubblewrap reaps the sandbox's first process, then exits
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._channel.close()
         self._folder.cleanup()
 
 
 class Session:
-    """Calls into one forked copy of the submission, each within ``call_timeout`` and the deadline."""
+    """Calls into one forked copy of the submission, each within ``call_timeout`` and the test's deadline."""
 
-    def __init__(self, connection, broken, call_timeout, deadline):
-        self._connection, self._gone = connection, broken
+    def __init__(self, channel, broken, call_timeout, deadline, submission):
+        self._channel, self._gone, self._submission = channel, broken, submission
         self.call_timeout, self.deadline = call_timeout, deadline
-        self._channel = connection.makefile("rb", buffering=0) if connection else None
-        self._pid = None
-
-    def receive_pid(self):
-        self._connection.settimeout(10.0)
-        try:
-            body = wire.read_message(self._channel)
-            self._pid = int(wire.unpack(body)["pid"])
-        except (OSError, TimeoutError, TypeError, KeyError, ValueError, wire.WireError):
-            self._gone = "the copy of the submission's process for this test did not start"
 
     def function(self, name: str):
         """A callable that runs the submission's ``name`` in this session's process."""
@@ -122,15 +154,17 @@ class Session:
     def call(self, name, *args, **kwargs):
         if self._gone:
             raise StudentCodeError(self._gone)
-        timeout = min(self.call_timeout, self.deadline - time.monotonic())
-        if timeout <= 0:
+        limit = min(self.call_timeout, self.deadline - time.monotonic())
+        if limit <= 0:
             self._stop(f"the test ran out of time before it could call {name}")
-        self._connection.settimeout(timeout)
+        deadline = time.monotonic() + limit
         try:
-            self._connection.sendall(wire.pack({"call": name, "args": list(args), "kwargs": kwargs}))
-            body = wire.read_message(self._channel)
+            self._channel.send(wire.pack({"call": name, "args": list(args), "kwargs": kwargs}), deadline)
+            body = self._channel.receive(deadline)
         except TimeoutError:
-            self._stop(f"{name} did not return within {timeout:.3g} s (an infinite loop, or far too slow)")
+            self._stop(f"{name} did not return within {limit:.3g} s (an infinite loop, or far too slow)")
+        except wire.WireError as error:
+            self._stop(f"the answer of {name} could not be read: {error}")
         except OSError as error:
             self._stop(f"the process running {name} ended before it returned ({error})")
         if body is None:
@@ -139,8 +173,10 @@ class Session:
             reply = wire.unpack(body, allow_functions=False)
         except wire.WireError as error:
             self._stop(f"the answer of {name} could not be read: {error}")
+        if not isinstance(reply, dict) or not ({"result"} <= set(reply) or {"error", "message"} <= set(reply)):
+            self._stop(f"the answer of {name} could not be read")
         if "error" in reply:
-            raise StudentCodeError(f"{name} raised {reply['error']}: {reply['message']}")
+            raise StudentCodeError(f"{name} raised {str(reply['error'])[:100]}: {str(reply['message'])[:1000]}")
         return reply["result"]
 
     def _stop(self, reason):
@@ -149,27 +185,7 @@ class Session:
         raise StudentCodeError(reason)
 
     def close(self):
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)  # a copy stuck in a loop would never read the closed socket
-            except ProcessLookupError:
-                pass
-            self._pid = None
-
-
-class _TimedReader:
-    """``read(n)`` on a file descriptor that raises TimeoutError after a deadline."""
-
-    def __init__(self, fd, deadline):
-        self.fd, self.deadline = fd, deadline
-
-    def read(self, n):
-        import select
-
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
-            raise TimeoutError
-        return os.read(self.fd, n)
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+            self._submission.end_session()

@@ -1,54 +1,38 @@
 """The student's side: run the submission's cells once, then fork a fresh copy for each test.
 
-Started by :class:`autograder.proxy.Submission` as ``python -m autograder.sandbox SPEC``, where SPEC
-is a JSON file ``{"cells": [{"source": ..., "run": "all" | "definitions"}, ...], "blocked": [module,
-...], "warnings_as_errors": bool}``. The cells run in order in one namespace, each in a ``try`` and
-within ``CELL_SECONDS``, so that a broken cell (a syntax error, an exception, ``exit()``, a loop) does
-not stop the others. Of a cell marked ``definitions`` (a cell the student added, or a free cell that
-may try the functions out) only the imports, ``def``/``class`` statements and assignments of
-constants run: a demo call of a broken function must not hang the set-up of every test. Then the process waits on stdin for requests ``{"session": socket_path}``: for each
-it forks a child that connects to that Unix socket and answers call requests there, so every test
-starts from the same state and a crash or a hang ends only its own child. The student's ``print``
-goes to stderr; it cannot reach either channel.
+Started by :class:`autograder.proxy.Submission` inside the OS-level sandbox (see
+:mod:`autograder.isolation`) as ``python -m autograder.sandbox FD``, where FD is its end of a Unix
+socket to the judge, the only channel it has. The judge sends the spec ``{"cells": [{"source": ...,
+"run": "all" | "definitions"}, ...], "cell_timeout": s, "warnings_as_errors": bool}``. The cells run
+in order in one namespace, each in a ``try`` and within ``cell_timeout``, so that a broken cell (a
+syntax error, an exception, ``exit()``, a loop) does not stop the others. Of a cell marked
+``definitions`` (a cell the student added, or a free cell that may try the functions out) only the
+imports, ``def``/``class`` statements (with their decorators, default values and class bodies) and
+assignments of constants run. Then, for each test, the judge passes the sandbox a fresh socket; it
+forks a child that answers the test's calls on it, so every test starts from the same state.
+
+Nothing here is trusted: the submission's code runs in this process and can replace any of it. What
+bounds it is the sandbox around the process and the judge's limits on what it accepts.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.abc
-import json
 import os
 import signal
 import socket
+import struct
 import sys
 import traceback
 import warnings
 
 from autograder import wire
 
-
-class BlockedModule(importlib.abc.MetaPathFinder):
-    """Makes ``import`` of the given modules (and their submodules) fail with a message."""
-
-    def __init__(self, names):
-        self.names = tuple(names)
-
-    def find_spec(self, fullname, path=None, target=None):
-        if any(fullname == name or fullname.startswith(name + ".") for name in self.names):
-            raise ImportError(f"{fullname} is not available in this lab: implement it yourself")
-        return None
-
-
-CELL_SECONDS = 20
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
 
 
 class CellTimeout(Exception):
-    """A cell ran longer than ``CELL_SECONDS``."""
-
-
-def _alarm(signum, frame):
-    raise CellTimeout(f"the cell ran longer than {CELL_SECONDS} s")
+    """A cell ran longer than its time limit."""
 
 
 def definitions_only(tree: ast.Module) -> ast.Module:
@@ -61,20 +45,23 @@ def definitions_only(tree: ast.Module) -> ast.Module:
     return ast.Module(body=[node for node in tree.body if keep(node)], type_ignores=[])
 
 
-def run_cells(cells, namespace) -> list[str]:
+def run_cells(cells, namespace, seconds: float) -> list[str]:
     """Execute each cell in ``namespace`` (see the module docstring); return a line per cell that failed."""
+    def alarm(signum, frame):
+        raise CellTimeout(f"the cell ran longer than {seconds:g} s")
+
     failures = []
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGALRM, alarm)
     for index, cell in enumerate(cells):
         try:
             tree = ast.parse(cell["source"], f"<cell {index}>")
             if cell["run"] == "definitions":
                 tree = definitions_only(tree)
-            signal.alarm(CELL_SECONDS)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
                 exec(compile(tree, f"<cell {index}>", "exec"), namespace)
             finally:
-                signal.alarm(0)
+                signal.setitimer(signal.ITIMER_REAL, 0)
         except BaseException as error:  # noqa: BLE001 - a student's cell may raise anything, SystemExit too
             failures.append(f"cell {index}: {type(error).__name__}: {error}")
     return failures
@@ -98,13 +85,23 @@ def answer(request, namespace, failures, warnings_as_errors=False):
         return {"error": type(error).__name__, "message": f"{str(error)[:500]}{where}"}
 
 
-def serve_session(path, namespace, failures, warnings_as_errors) -> None:
-    """In a forked child: answer the calls of one test over the Unix socket at ``path``."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection.connect(path)
-    channel = connection.makefile("rb", buffering=0)
-    connection.sendall(wire.pack({"pid": os.getpid()}))  # so that the judge can stop a hung copy
-    while (body := wire.read_message(channel)) is not None:
+def receive(connection: socket.socket) -> bytes | None:
+    """The next message body (blocking), or None at the end of the stream."""
+    def exactly(n):
+        data = b""
+        while len(data) < n:
+            chunk = connection.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+    prefix = exactly(8)
+    return None if prefix is None else exactly(struct.unpack("<Q", prefix)[0])
+
+
+def serve_session(connection: socket.socket, namespace, failures, warnings_as_errors) -> None:
+    """In a forked child: answer the calls of one test on ``connection``."""
+    while (body := receive(connection)) is not None:
         reply = answer(wire.unpack(body, allow_functions=True), namespace, failures, warnings_as_errors)
         try:
             message = wire.pack(reply)
@@ -113,28 +110,31 @@ def serve_session(path, namespace, failures, warnings_as_errors) -> None:
         connection.sendall(message)
 
 
-def main(spec_path: str) -> None:
-    with open(spec_path) as handle:
-        spec = json.load(handle)
-    control = os.fdopen(os.dup(0), "rb", buffering=0)
-    reply = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)  # the student's prints go to stderr
-    sys.stdout = sys.stderr
-    sys.meta_path.insert(0, BlockedModule(spec.get("blocked", [])))
+def main(fd: int) -> None:
+    control = socket.socket(fileno=fd)
+    spec = wire.unpack(receive(control))
+    os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+    sys.stdout = sys.stderr  # the student's prints go to stderr, which the judge discards
     namespace = {"__name__": "__main__"}
-    failures = run_cells(spec["cells"], namespace)
+    failures = run_cells(spec["cells"], namespace, spec["cell_timeout"])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-    reply.write(wire.pack({"ready": failures}))
-    while (body := wire.read_message(control)) is not None:
-        path = wire.unpack(body)["session"]
+    control.sendall(wire.pack({"ready": failures}))
+    while True:
+        try:
+            _, fds, _, _ = socket.recv_fds(control, 1, 1)
+        except OSError:
+            break
+        if not fds:
+            break
         if os.fork() == 0:
             control.close()
-            reply.close()
             try:
-                serve_session(path, namespace, failures, spec.get("warnings_as_errors", False))
+                with socket.socket(fileno=fds[0]) as connection:
+                    serve_session(connection, namespace, failures, spec["warnings_as_errors"])
             finally:
                 os._exit(0)
+        os.close(fds[0])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(int(sys.argv[1]))
