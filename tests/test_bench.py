@@ -17,8 +17,8 @@ pytestmark = pytest.mark.slow
 def test_quick_benchmark_writes_a_table_with_every_contender(tmp_path, capsys):
     assert throughput.main(["--quick", "--out", str(tmp_path)]) == 0
     table = (tmp_path / "throughput.md").read_text()
-    for contender in ("GEMM-only floor", "plain numpy", "dlcore numpy", "dlcore torch-cpu", "torch autograd",
-                      "sklearn MLPClassifier"):
+    for contender in ("GEMM-only floor", "plain numpy", "in-place numpy", "dlcore numpy", "dlcore torch-cpu",
+                      "torch autograd", "sklearn MLPClassifier"):
         assert f"| {contender} |" in table, f"{contender} is missing from the table"
     raw = json.loads((tmp_path / "throughput.json").read_text())
     assert all(row["samples_per_s"] > 0 for row in raw["results"])
@@ -28,3 +28,19 @@ def test_quick_benchmark_writes_a_table_with_every_contender(tmp_path, capsys):
 
 def test_committed_results_exist_for_the_book():
     assert (ROOT / "bench" / "results" / "throughput.md").is_file(), "run `make bench` and commit the results"
+
+
+def test_the_in_place_contender_takes_exactly_the_plain_steps():
+    """Preallocating and working in place must not change the arithmetic it is timed for."""
+    import numpy as np
+
+    X, t = throughput.digits_data()
+    T = np.eye(10, dtype=np.float32)[t]
+    plain, in_place = throughput.PlainNumpyMLP([64, 128, 10]), throughput.InPlaceNumpyMLP([64, 128, 10], 32)
+    for start in (0, 32, 64):
+        a_plain = plain.step(X[start:start + 32], T[start:start + 32], 0.05)
+        a_in_place = in_place.step(X[start:start + 32], T[start:start + 32], 0.05)
+        np.testing.assert_allclose(a_in_place, a_plain, rtol=1e-4, atol=1e-5)
+    for W_in_place, W_plain in zip(in_place.W, plain.W):
+        np.testing.assert_allclose(W_in_place, W_plain, rtol=1e-4, atol=1e-6)
+    assert in_place.epoch(X, T, 0.05, 32) == plain.epoch(X, T, 0.05, 32), "a partial last batch must work too"
