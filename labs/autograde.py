@@ -33,22 +33,36 @@ def autograde(lab: str, unsandboxed: bool) -> tuple[int, list[str]]:
     return process.wait(), list(dict.fromkeys(failed))
 
 
+def sandbox_problem() -> str | None:
+    """Why the sandbox cannot start on this machine (with how to fix it), or None."""
+    sys.path.insert(0, str(HERE))
+    from autograder.isolation import problem
+
+    return problem()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--unsandboxed", action="store_true", help="grade without the OS-level sandbox")
     args = parser.parse_args(argv)
+    if not args.unsandboxed and (problem := sandbox_problem()):
+        print(f"Autograding stopped before it began: {problem}", file=sys.stderr)
+        return 2
     labs = sorted(p.name for p in (HERE / "source").iterdir() if p.is_dir())
-    problems = []
+    problems, graded = [], []
     for lab in labs:
         if not any((HERE / "submitted").glob(f"*/{lab}")):
             continue
+        graded.append(lab)
         status, failed = autograde(lab, args.unsandboxed)
         problems += [f"{lab}: {submission} could not be graded" for submission in failed]
         if status != 0 and not failed:
             problems.append(f"{lab}: nbgrader autograde exited with status {status}")
     print("\nAutograding summary" + (" (UNSANDBOXED: student code ran without the OS-level sandbox)"
-                                     if args.unsandboxed else " (every submission ran in the OS-level sandbox)"))
-    for line in problems or ["every submission of every lab was graded"]:
+                                     if args.unsandboxed else " (student code ran in the OS-level sandbox)"))
+    if not graded:
+        problems.append("no submissions found: put each at labs/submitted/<student id>/<lab>/<lab>.ipynb")
+    for line in problems or [f"every submission of {', '.join(graded)} was graded"]:
         print(f"  {line}")
     return 1 if problems else 0
 

@@ -236,3 +236,28 @@ def test_nbgrader_finds_the_course_from_the_repository_root():
         "c = L('nbgrader_config.py', path='.').load_config(); print(c.CourseDirectory.root)")],
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == str(ROOT / "labs"), probe.stderr
+
+
+def test_make_autograde_goes_on_past_a_broken_submission_and_exits_non_zero(tmp_path):
+    """`make autograde` runs labs/autograde.py: a notebook nbgrader cannot read fails alone, and is named."""
+    labs = ["lab1_logistic_regression", "lab2_perceptron"]
+    for part in ("source", "autograder", "nbgrader_config.py", "autograde.py"):
+        src = ROOT / "labs" / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / part)
+    for lab in labs:
+        nbgrader(tmp_path, "generate_assignment", lab, "--force")
+        for student in ("alice", "bob"):
+            path = notebook_path(tmp_path, "submitted", lab, student)
+            path.parent.mkdir(parents=True)
+            shutil.copy(notebook_path(tmp_path, "source", lab), path)
+    notebook_path(tmp_path, "submitted", labs[0], "bob").write_text("{ this is not a notebook")
+    env = dict(os.environ, PATH=os.pathsep.join([str(NBGRADER.parent), os.environ.get("PATH", "")]))
+    run = subprocess.run([sys.executable, "autograde.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=600)
+    summary = run.stdout[run.stdout.index("Autograding summary"):]
+    assert run.returncode == 1, f"a failed submission must make the run exit non-zero; got {run.returncode}"
+    assert f"{labs[0]}: bob/{labs[0]} could not be graded" in summary, summary
+    assert "alice" not in summary and labs[1] not in summary.replace(f"bob/{labs[0]}", ""), summary
+    for lab in labs:
+        assert scores(tmp_path, lab, "alice") == grade_cells(lab), f"alice's {lab} should still be graded in full"
+    assert scores(tmp_path, labs[1], "bob") == grade_cells(labs[1]), "bob's other lab should still be graded"
