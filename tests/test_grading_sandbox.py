@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from test_labs import LAB3, NBGRADER, ROOT, grade_cells, nbgrader, notebook_path, scores
+from test_labs import LAB3, NBGRADER, ROOT, copy_course, grade_cells, nbgrader, notebook_path, scores
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get("CI"),
@@ -330,10 +330,7 @@ def sandbox_processes() -> list[str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("hostile")
-    for part in ("source", "autograder", "nbgrader_config.py"):
-        src = ROOT / "labs" / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, course / part)
+    course = copy_course(tmp_path_factory.mktemp("hostile"))
     nbgrader(course, "generate_assignment", LAB3, "--force")
     source = nbformat.read(notebook_path(course, "source", LAB3), 4)
     release = nbformat.read(notebook_path(course, "release", LAB3), 4)

@@ -35,6 +35,14 @@ def nbgrader(course: Path, *args, check=True):
     return result
 
 
+def copy_course(folder: Path, parts=("source", "autograder", "nbgrader_config.py")) -> Path:
+    """A copy of the nbgrader course in ``labs/`` (the parts named) inside ``folder``."""
+    for part in parts:
+        src = ROOT / "labs" / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, folder / part)
+    return folder
+
+
 def notebook_path(course: Path, kind: str, lab: str, student: str | None = None) -> Path:
     folder = course / kind / student / lab if student else course / kind / lab
     return folder / f"{lab}.ipynb"
@@ -93,10 +101,7 @@ def lab3_submissions(source, release):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A fresh course: every lab released, submissions made, everything autograded and fed back."""
-    course = tmp_path_factory.mktemp("course")
-    for part in ("source", "autograder", "nbgrader_config.py"):
-        src = ROOT / "labs" / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, course / part)
+    course = copy_course(tmp_path_factory.mktemp("course"))
     for lab in LABS:
         nbgrader(course, "generate_assignment", lab, "--force")
     source = nbformat.read(notebook_path(course, "source", LAB3), 4)
@@ -200,6 +205,8 @@ def test_release_and_feedback_leak_no_solution_and_no_hidden_test(course, lab):
 def test_feedback_shows_each_result_and_message(course):
     feedback = (course["path"] / "feedback" / "no_g_prime" / LAB3 / f"{LAB3}.html").read_text()
     assert "hidden layer" in feedback and "FAILED" in feedback and "passed" in feedback
+    assert "Your deltas are what the recursion gives when the factor g" in feedback and "is missing" in feedback, \
+        "the feedback should name the usual bug it recognises (the missing g')"
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -241,9 +248,7 @@ def test_nbgrader_finds_the_course_from_the_repository_root():
 def test_make_autograde_goes_on_past_a_broken_submission_and_exits_non_zero(tmp_path):
     """`make autograde` runs labs/autograde.py: a notebook nbgrader cannot read fails alone, and is named."""
     labs = ["lab1_logistic_regression", "lab2_perceptron"]
-    for part in ("source", "autograder", "nbgrader_config.py", "autograde.py"):
-        src = ROOT / "labs" / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / part)
+    copy_course(tmp_path, ("source", "autograder", "nbgrader_config.py", "autograde.py"))
     for lab in labs:
         nbgrader(tmp_path, "generate_assignment", lab, "--force")
         for student in ("alice", "bob"):

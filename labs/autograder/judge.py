@@ -27,8 +27,11 @@ import time
 from autograder import isolation
 from autograder.proxy import Submission
 
-# the time the sandbox's interpreter may take to start, on top of its cells' limit
-START_SECONDS = 10.0
+
+
+def setup_seconds(cell_timeout: float, n_cells: int) -> float:
+    """The submission's set-up: its interpreter's start-up, given one cell's limit, then each of its cells."""
+    return cell_timeout * (n_cells + 1)
 
 
 def free_names(source: str) -> list[str]:
@@ -187,12 +190,12 @@ def main(verdict_fd: int) -> None:
     sources = [cell["source"] for cell in cells]
     helpers = {"student_uses": uses_of(sources)}
     # every limit below is derived from the three time limits and the two caps of the configuration
-    setup_seconds = START_SECONDS + request["cell_timeout"] * max(1, len(cells))
-    cpu_seconds = math.ceil(setup_seconds + request["test_timeout"] * max(1, len(tests)))
+    setup = setup_seconds(request["cell_timeout"], len(cells))
+    cpu_seconds = math.ceil(setup + request["test_timeout"] * max(1, len(tests)))
     limits = isolation.limits(request["memory_bytes"], request["processes"], cpu_seconds)
     spec = {"cells": cells, "cell_timeout": request["cell_timeout"],
             "warnings_as_errors": request["warnings_as_errors"]}
-    submission = Submission(spec, request["blocked"], time.monotonic() + setup_seconds, limits,
+    submission = Submission(spec, request["blocked"], time.monotonic() + setup, limits,
                             sandboxed=request["sandboxed"])
     warm_imports(tests)
     try:

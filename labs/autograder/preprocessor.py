@@ -139,10 +139,10 @@ class SandboxUnavailable(RuntimeError):
 
 
 def judge_seconds(request, cell_timeout, test_timeout) -> float:
-    """The judge's whole time: the submission's set-up, then every test, and its own start-up."""
-    from autograder.judge import START_SECONDS
+    """The judge's whole time: its own start-up (one cell's limit), the submission's set-up, then every test."""
+    from autograder.judge import setup_seconds
 
-    return 2 * START_SECONDS + cell_timeout * max(1, len(request["cells"])) + test_timeout * len(request["tests"])
+    return cell_timeout + setup_seconds(cell_timeout, len(request["cells"])) + test_timeout * len(request["tests"])
 
 
 class RestoreCells(OverwriteCells):
