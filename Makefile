@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: setup book test check lab bench release autograde feedback grades clean
 
 LABS := $(notdir $(wildcard labs/source/*))
+RELEASED := $(foreach lab,$(LABS),labs/release/$(lab)/$(lab).ipynb)
 # nbgrader runs in the course directory, with the virtual environment first on PATH
 NBGRADER := cd labs && PATH="$(abspath $(BIN)):$$PATH" nbgrader
 
@@ -20,7 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-book: release
+# The labs' student versions are made again only where a source is newer, so a rebuild with nothing
+# changed skips nbgrader (and leaves a student's edits in labs/release/ alone).
+book: $(RELEASED)
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is in _build/html/index.html"
 
@@ -44,9 +47,13 @@ bench: $(STAMP)
 
 # --- the labs (nbgrader; see the instructors' guide in the book) ---
 
-release: $(STAMP)  ## the student versions of all labs, in labs/release/
+release: $(STAMP)  ## the student versions of all labs, in labs/release/ (all made again, overwriting)
 	@for lab in $(LABS); do ($(NBGRADER) generate_assignment $$lab --force --log-level=WARN) || exit 1; done
 	@echo "Student versions are in labs/release/"
+
+# One lab's student version, when its source or the nbgrader configuration is newer than it.
+labs/release/%.ipynb: labs/source/%.ipynb labs/nbgrader_config.py | $(STAMP)
+	$(NBGRADER) generate_assignment $(notdir $(*D)) --force --log-level=WARN
 
 autograde: release  ## grade every submission in labs/submitted/<student>/<lab>/ (UNSANDBOXED=1: without the sandbox)
 	$(BIN)/python labs/autograde.py $(if $(UNSANDBOXED),--unsandboxed)

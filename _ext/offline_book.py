@@ -2,8 +2,12 @@
 
 * MathJax is served from the book itself (the MathJax 3 files that the ``django-static-mathjax``
   package ships), not from a CDN, so equations render without a network.
-* The notebook execution cache is keyed on the content of ``dlcore``: when any of its files
-  changes, the cache is cleared and every chapter runs again.
+* The book is keyed on the content of ``dlcore``, which the chapters import but Sphinx does not
+  see: when any of its files changes, every chapter runs again and every page is rendered again.
+  Two records hold the fingerprint, because two things go stale. The jupyter-cache keeps executed
+  notebooks by their code cells alone, so it is cleared when the stamp beside it differs. Sphinx's
+  environment keeps a notebook's page until the .ipynb file changes, so the fingerprint is also
+  stored in the environment, and when it differs every page is read (and so executed) again.
 * Each script is included once: sphinx-thebe adds its inline configuration twice, and the second
   ``const`` declaration is a console error on every page.
 """
@@ -32,6 +36,7 @@ def dlcore_fingerprint() -> str:
 
 
 def clear_cache_if_dlcore_changed(app, config) -> None:
+    """Empty the execution cache when dlcore differs from the last build's (on ``config-inited``)."""
     cache = Path(config.nb_execution_cache_path or Path(app.outdir).parent / ".jupyter_cache")
     stamp = cache.parent / ".dlcore-fingerprint"
     fingerprint = dlcore_fingerprint()
@@ -40,6 +45,19 @@ def clear_cache_if_dlcore_changed(app, config) -> None:
     shutil.rmtree(cache, ignore_errors=True)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint)
+
+
+def reread_all_if_dlcore_changed(app, env, added, changed, removed) -> set[str]:
+    """Every page to read again when dlcore differs from the environment's (on ``env-get-outdated``).
+
+    The fingerprint is kept in the pickled environment, so a build stopped while reading leaves the
+    old one there and the next build reads every page again.
+    """
+    fingerprint = dlcore_fingerprint()
+    if getattr(env, "dlcore_fingerprint", None) == fingerprint:
+        return set()
+    env.dlcore_fingerprint = fingerprint
+    return set(env.found_docs)
 
 
 def use_local_mathjax(app, config) -> None:
@@ -72,6 +90,7 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
 def setup(app):
     app.connect("config-inited", use_local_mathjax)
     app.connect("config-inited", clear_cache_if_dlcore_changed)
+    app.connect("env-get-outdated", reread_all_if_dlcore_changed)
     app.connect("build-finished", copy_mathjax)
     app.connect("html-page-context", drop_duplicate_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

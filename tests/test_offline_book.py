@@ -1,4 +1,4 @@
-"""The book's Sphinx extension: the execution cache is keyed on dlcore, MathJax is served locally."""
+"""The book's Sphinx extension: the execution cache and the pages are keyed on dlcore, MathJax is served locally."""
 
 import importlib.util
 from pathlib import Path
@@ -31,6 +31,19 @@ def test_cache_survives_builds_while_dlcore_is_unchanged_and_is_cleared_when_it_
     (package / "mlp.py").write_text("x = 2\n")
     build(tmp_path, monkeypatch, package)
     assert not cache.exists(), "a change to dlcore must clear the cache, so that every chapter runs again"
+
+
+def test_every_page_is_read_again_when_dlcore_differs_from_the_environments(tmp_path, monkeypatch):
+    package = tmp_path / "dlcore"
+    package.mkdir()
+    (package / "mlp.py").write_text("x = 1\n")
+    monkeypatch.setattr(offline_book, "DLCORE", package)
+    env = SimpleNamespace(found_docs={"intro", "chapters/01_logistic_regression"})
+    reread = offline_book.reread_all_if_dlcore_changed
+    assert reread(None, env, set(), set(), set()) == env.found_docs, "a new environment must read every page"
+    assert reread(None, env, set(), set(), set()) == set(), "an unchanged dlcore must leave unchanged pages alone"
+    (package / "mlp.py").write_text("x = 2\n")
+    assert reread(None, env, set(), set(), set()) == env.found_docs, "a change to dlcore must read every page again"
 
 
 def test_mathjax_path_points_into_the_book():
