@@ -1,12 +1,14 @@
 """The built book in a real browser (headless Chromium), cut off from every network but localhost.
 
 Every page: each equation typeset by MathJax (no raw TeX left), every image loaded, no console
-errors. Navigation and search work. One screenshot per chapter is kept in ``_build/screenshots``.
+errors. No raw TeX in the visible text of a chapter page either. Navigation and search work. One
+screenshot per chapter is kept in ``_build/screenshots``.
 """
 
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -37,6 +39,16 @@ return [...document.querySelectorAll('.math')]
   .filter(el => !el.querySelector('mjx-container') || el.querySelector('mjx-merror'))
   .map(el => el.textContent.slice(0, 80));
 """
+VISIBLE_TEXT = """
+const style = document.createElement('style');   // code (the check cells' source included) and typeset maths hidden
+style.textContent = 'pre, .highlight, .cell_input, mjx-container { display: none !important; }';
+document.head.appendChild(style);
+const text = document.body.innerText;
+style.remove();
+return text;
+"""
+# TeX that MathJax did not typeset, left in the page's prose: a fraction, \( \), $$, or $ opening inline maths
+RAW_TEX = re.compile(r"\\frac|\\\(|\\\)|\$\$|\$[^\s$][^$\n]*\$")
 BROKEN_IMAGES = """
 return [...document.images].filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.src);
 """
@@ -116,6 +128,18 @@ def test_one_screenshot_per_chapter(site, browser):
         path = SCREENSHOTS / f"{chapter.stem}.png"
         assert browser.save_screenshot(str(path)), f"could not save {path}"
         assert path.stat().st_size > 10_000, f"{path} looks empty"
+
+
+def test_chapter_pages_show_no_raw_tex(site, browser):
+    problems = {}
+    for chapter in CHAPTERS:
+        open_page(browser, f"{site}/chapters/{chapter.stem}.html")
+        browser.execute_async_script(MATH_TYPESET)
+        text = browser.execute_script(VISIBLE_TEXT)
+        found = [text[max(m.start() - 40, 0):m.end() + 40].replace("\n", " ") for m in RAW_TEX.finditer(text)]
+        if found:
+            problems[chapter.stem] = found[:3]
+    assert not problems, f"raw TeX in the text of the chapter pages: {problems}"
 
 
 def test_next_link_leads_through_the_chapters(site, browser):
