@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test check lab bench release autograde feedback grades clean
+.PHONY: setup book test check lab bench release autograde grading-scheduler grading-worker feedback grades clean
 
 LABS := $(notdir $(wildcard labs/source/*))
 RELEASED := $(foreach lab,$(LABS),labs/release/$(lab)/$(lab).ipynb)
@@ -44,6 +44,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/throughput.py
 	$(BIN)/python bench/autograde_time.py
+	$(BIN)/python bench/grading_scale.py
 
 # --- the labs (nbgrader; see the instructors' guide in the book) ---
 
@@ -55,8 +56,19 @@ release: $(STAMP)  ## the student versions of all labs, in labs/release/ (all ma
 labs/release/%.ipynb: labs/source/%.ipynb labs/nbgrader_config.py | $(STAMP)
 	$(NBGRADER) generate_assignment $(notdir $(*D)) --force --log-level=WARN
 
-autograde: release  ## grade every submission in labs/submitted/<student>/<lab>/ (UNSANDBOXED=1: without the sandbox)
-	$(BIN)/python labs/autograde.py $(if $(UNSANDBOXED),--unsandboxed)
+# make autograde [JOBS=n] [ENGINE=dask] [SCHEDULER=tcp://host:8786] [FORCE=1] [STUDENT=id] [LAB=name] [UNSANDBOXED=1]
+autograde: $(RELEASED)  ## grade the submissions in labs/submitted/<student>/<lab>/ not yet graded (see the instructors' guide)
+	$(BIN)/python labs/autograde.py $(if $(JOBS),--jobs $(JOBS)) $(if $(ENGINE),--engine $(ENGINE)) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) $(if $(STUDENT),--student $(STUDENT)) \
+	  $(if $(LAB),--lab $(LAB)) $(if $(UNSANDBOXED),--unsandboxed)
+
+# Grading on many machines: one scheduler, and workers on every machine that has this course set up (make setup).
+grading-scheduler: $(STAMP)  ## a Dask scheduler for make autograde SCHEDULER=tcp://<this host>:8786
+	$(BIN)/dask scheduler --port 8786 --no-dashboard
+
+grading-worker: $(STAMP)  ## make grading-worker SCHEDULER=tcp://host:8786 [JOBS=n]: this machine grades for that scheduler
+	@test -n "$(SCHEDULER)" || { echo "Name the scheduler: make grading-worker SCHEDULER=tcp://host:8786"; exit 2; }
+	PYTHONPATH="$(abspath labs)" $(BIN)/dask worker $(SCHEDULER) --nthreads 1 --nworkers $(or $(JOBS),auto) --no-dashboard
 
 feedback: $(STAMP)  ## an HTML feedback file per graded submission, in labs/feedback/
 	@for lab in $(LABS); do \

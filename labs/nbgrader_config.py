@@ -5,6 +5,7 @@ Autograding does not execute the submission in a Jupyter kernel: ``IsolatedExecu
 autograded test cell in fresh processes (see ``autograder/`` and the instructors' guide).
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,9 @@ c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.root = str(HERE)
 c.CourseDirectory.course_id = "dnn-course"
-c.CourseDirectory.db_url = f"sqlite:///{HERE / 'gradebook.db'}"
+# The gradebook: a SQLite file here, or a server database named by GRADEBOOK_URL for every nbgrader command
+# (several graders, a hub), e.g. postgresql+psycopg2://grader@dbhost/gradebook
+c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or f"sqlite:///{HERE / 'gradebook.db'}"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # Releasing: solutions become a stub, hidden tests disappear; metadata is enforced.

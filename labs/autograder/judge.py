@@ -1,15 +1,15 @@
-"""Run a notebook's autograded test cells against a submission: ``python -m autograder.judge VERDICT_FD``.
+"""Run a notebook's autograded test cells against a submission: ``run(request, verdict_fd)``.
 
-The request arrives as JSON on stdin: ``{"tests": [source, ...], "cells": [the submission's other
+It runs in a judge process forked for this one notebook by a warm judge host (:mod:`autograder.host`).
+The request is ``{"tests": [source, ...], "cells": [the submission's other
 code cells as {"source", "run"}], "blocked": [...], "warnings_as_errors": bool, "call_timeout": s,
 "test_timeout": s, "cell_timeout": s, "memory_bytes": n, "processes": n, "sandboxed": bool}``. The
 test cells run here, in a process where no student code runs. A test's namespace holds the test's
 own code and, for each name the test uses without defining it (and that is not a builtin), a proxy
 that calls the function of that name in a fresh copy of the submission's sandboxed process; also
 ``student_uses(name)`` (what the student's function imports and calls, from its syntax tree) for
-source checks. One JSON line ``{"passed":
-bool, "message": str}`` per test is written to VERDICT_FD, a pipe that the nbgrader process owns and
-the sandbox never holds; a message never contains the test's source or a traceback into it.
+source checks. One JSON line ``{"passed": bool, "message": str}`` per test is written to
+``verdict_fd``, a pipe that the judge host owns and the sandbox never holds; a message never contains the test's source or a traceback into it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ import importlib.util
 import json
 import math
 import os
-import sys
 import time
 
 from autograder import isolation
 from autograder.proxy import Submission
-
 
 
 def setup_seconds(cell_timeout: float, n_cells: int) -> float:
@@ -184,8 +182,8 @@ def run_test(source, submission, helpers, call_timeout, test_timeout) -> dict:
     return {"passed": True, "message": f"{title(source)}: passed"}
 
 
-def main(verdict_fd: int) -> None:
-    request = json.load(sys.stdin)
+def run(request: dict, verdict_fd: int) -> None:
+    """Judge every test of ``request``; write one verdict line per test to ``verdict_fd``."""
     tests, cells = request["tests"], request["cells"]
     sources = [cell["source"] for cell in cells]
     helpers = {"student_uses": uses_of(sources)}
@@ -207,6 +205,3 @@ def main(verdict_fd: int) -> None:
     finally:
         submission.close()
 
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]))

@@ -1,9 +1,10 @@
 """nbgrader's side: ``IsolatedExecute`` replaces the kernel run of ``nbgrader autograde``.
 
 It hands every autograded test cell of a notebook (restored from the gradebook by nbgrader, so a
-student's edits to them are ignored) and the source of the submission's other code cells to one
-judge process (:mod:`autograder.judge`), which starts the submission in an OS-level sandbox
-(:mod:`autograder.isolation`) and sends the verdicts back on a pipe that this process owns. Each
+student's edits to them are ignored) and the source of the submission's other code cells to a judge
+(:mod:`autograder.judge`, forked by a warm judge host on this machine or on a Dask worker: see
+:mod:`autograder.engines`), which starts the submission in an OS-level sandbox
+(:mod:`autograder.isolation`) and sends the verdicts back on a pipe the sandbox never holds. Each
 verdict becomes the test cell's output: a short message when the test passed, an error output when
 it failed, which nbgrader's ``SaveAutoGrades`` scores as zero. Nothing else of the notebook is
 executed.
@@ -11,24 +12,13 @@ executed.
 
 from __future__ import annotations
 
-import json
-import os
-import select
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
-
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Bool, Dict, Float, Int, List
 
-from autograder import isolation
-
-LABS = Path(__file__).resolve().parents[1]
+from autograder import engines
 
 
 def is_test_cell(cell) -> bool:
@@ -62,8 +52,6 @@ class IsolatedExecute(NbGraderPreprocessor):
         if self.unsandboxed:
             self.log.warning("UNSANDBOXED: %s is graded without the OS-level sandbox (--IsolatedExecute.unsandboxed)",
                              assignment)
-        elif problem := isolation.problem():
-            raise SandboxUnavailable(problem)
         tests = [cell for cell in nb.cells if is_test_cell(cell)]
         request = {
             "tests": [cell.source for cell in tests],
@@ -85,46 +73,12 @@ class IsolatedExecute(NbGraderPreprocessor):
         return nb, resources
 
     def _judge(self, request) -> list[dict]:
-        """A verdict per test, read from a pipe only this process and the judge hold; tests the judge could
-        not reach (it died or ran out of time) fail."""
-        n = len(request["tests"])
-        limit = judge_seconds(request, self.cell_timeout, self.test_timeout)
-        read, write = os.pipe()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(LABS), os.environ.get("PYTHONPATH", "")]),
-                   MPLBACKEND="Agg")
-        with tempfile.TemporaryFile() as log:
-            judge = subprocess.Popen([sys.executable, "-m", "autograder.judge", str(write)], pass_fds=(write,),
-                                     stdin=subprocess.PIPE, stdout=log, stderr=log, env=env,
-                                     cwd=tempfile.gettempdir())
-            os.close(write)
-            try:
-                judge.stdin.write(json.dumps(request).encode())
-                judge.stdin.close()
-            except BrokenPipeError:
-                pass
-            lines = self._read_verdicts(read, n, time.monotonic() + limit)
-            if judge.poll() is None:
-                judge.kill()
-            judge.wait()
-            if len(lines) < n:
-                log.seek(0)
-                self.log.warning("the judge stopped after %d of %d tests: %s", len(lines), n, log.read()[-2000:])
-        verdicts = [json.loads(line) for line in lines]
-        missing = {"passed": False, "message": "FAILED: this test could not be run on the submission"}
-        return verdicts + [missing] * (n - len(verdicts))
-
-    @staticmethod
-    def _read_verdicts(fd, n, deadline) -> list[bytes]:
-        data = b""
-        try:
-            while data.count(b"\n") < n and select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                data += chunk
-        finally:
-            os.close(fd)
-        return data.splitlines()[:n]
+        """A verdict per test; tests the judge could not reach (it died or ran out of time) fail. Raises
+        ``GradingUnavailable`` when no judge could run at all: the submission then stays ungraded."""
+        reply = engines.judge(request, judge_seconds(request, self.cell_timeout, self.test_timeout))
+        if reply["log"]:
+            self.log.warning("the judge stopped before the last test: %s", reply["log"])
+        return reply["verdicts"]
 
     @staticmethod
     def _verdict_output(verdict) -> NotebookNode:
@@ -132,10 +86,6 @@ class IsolatedExecute(NbGraderPreprocessor):
             return NotebookNode(output_type="stream", name="stdout", text=verdict["message"] + "\n")
         return NotebookNode(output_type="error", ename="AssertionError", evalue=verdict["message"],
                             traceback=verdict["message"].splitlines())
-
-
-class SandboxUnavailable(RuntimeError):
-    """The OS-level sandbox cannot be set up on this machine."""
 
 
 def judge_seconds(request, cell_timeout, test_timeout) -> float:
