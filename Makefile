@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test check lab bench release autograde grading-scheduler grading-worker feedback grades clean
+.PHONY: setup book test check lab bench release autograde grading-scheduler grading-worker feedback validate roster grades clean
 
 LABS := $(notdir $(wildcard labs/source/*))
 RELEASED := $(foreach lab,$(LABS),labs/release/$(lab)/$(lab).ipynb)
@@ -36,8 +36,10 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" tests labs/source
 
+# JupyterLab on this machine only, its terminals with the course's tools (nbgrader) on their path;
+# ARGS passes options through (ARGS="--port 8890 --no-browser").
 lab: $(STAMP)
-	$(BIN)/jupyter lab
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 # OpenBLAS picks the kernel for this CPU by itself unless OPENBLAS_CORETYPE forces one;
 # the benchmark measures the kernel a student's machine would use (it prints which).
@@ -75,9 +77,18 @@ feedback: $(STAMP)  ## an HTML feedback file per graded submission, in labs/feed
 	  if ls -d labs/autograded/*/$$lab >/dev/null 2>&1; then ($(NBGRADER) generate_feedback $$lab) || exit 1; fi; \
 	done
 
-grades: $(STAMP)  ## all grades as labs/grades.csv
-	$(NBGRADER) export --to grades.csv
-	@echo "Grades are in labs/grades.csv"
+# make validate [LAB=name]: each lab's solutions pass every test, and its student version fails them
+validate: $(RELEASED)
+	@for lab in $(or $(LAB),$(LABS)); do \
+	  ($(NBGRADER) validate source/$$lab/$$lab.ipynb) && ($(NBGRADER) validate --invert release/$$lab/$$lab.ipynb) || exit 1; \
+	done
+
+roster: $(STAMP)  ## the students of labs/roster.csv and the due dates of labs/due_dates.csv into the gradebook
+	$(BIN)/python labs/roster.py
+
+grades: $(STAMP)  ## labs/grades.csv (a row per student, a column per lab) and labs/grades_by_test.csv
+	$(NBGRADER) export --to grades.csv --log-level=WARN
+	@echo "Grades are in labs/grades.csv, each test's points in labs/grades_by_test.csv"
 
 clean:
 	rm -rf _build .pytest_cache

@@ -12,6 +12,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from autograder.export import LmsExport  # noqa: E402
+from autograder.late import PercentPerDay  # noqa: E402
 from autograder.preprocessor import IsolatedExecute, RestoreCells  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,  # noqa: E402
@@ -69,6 +71,12 @@ c.LimitOutput.max_traceback = 20
 # Validating (a student's "Validate" button, and `nbgrader validate`) runs the notebook in a kernel.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+
+# Late submissions (after a due date set by `make roster`) lose 10 % of their score per day or part of a day.
+c.AssignLatePenalties.plugin_class = PercentPerDay
+c.PercentPerDay.percent_per_day = 10.0
+# `make grades`: grades.csv (a row per student of the roster, a column per lab) and grades_by_test.csv.
+c.ExportApp.plugin_class = LmsExport
 
 # Feedback: each test's result and message, but not the source of the hidden tests.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

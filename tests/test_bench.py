@@ -44,3 +44,22 @@ def test_the_in_place_contender_takes_exactly_the_plain_steps():
     for W_in_place, W_plain in zip(in_place.W, plain.W):
         np.testing.assert_allclose(W_in_place, W_plain, rtol=1e-4, atol=1e-6)
     assert in_place.epoch(X, T, 0.05, 32) == plain.epoch(X, T, 0.05, 32), "a partial last batch must work too"
+
+
+def test_grading_at_scale_writes_its_table_with_targets_and_the_identity_check(tmp_path, capsys):
+    """A class of 2 students: three runs, each graded in full and with the one-at-a-time run's grades."""
+    import grading_scale
+
+    assert grading_scale.main(["--students", "2", "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "grading_scale.md").read_text()
+    for run in grading_scale.RUNS:
+        assert f"| {run} |" in table, f"{run} is missing from the table"
+    assert table.count("| yes |") == 2, "both parallel runs must give the one-at-a-time run's grades"
+    raw = json.loads((tmp_path / "grading_scale.json").read_text())
+    assert all(len(run["outcomes"]) == 8 for run in raw["runs"].values())
+    assert all(outcome["error"] is None for run in raw["runs"].values() for outcome in run["outcomes"])
+    assert "two jobs at least" in capsys.readouterr().out
+
+
+def test_committed_grading_results_exist_for_the_book():
+    assert (ROOT / "bench" / "results" / "grading_scale.md").is_file(), "run `make bench` and commit the results"

@@ -23,6 +23,8 @@ import pytest
 
 from test_labs import LAB3, NBGRADER, ROOT, copy_course, grade_cells, nbgrader, notebook_path, scores
 
+UID_BASE = 2_000_000_000  # the sandboxes' users when graded as root (labs/autograder/isolation.py)
+
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("bwrap") is None and not os.environ.get("CI"),
                                  reason="the sandbox needs Debian's bubblewrap (.ci/run installs it)")]
@@ -320,7 +322,7 @@ def sandbox_processes() -> list[str]:
     """Processes of a submission still alive (zombies waiting to be reaped hold no resources and are left out)."""
     for _ in range(20):
         listing = subprocess.run(["ps", "-eo", "pid,uid,stat,args"], capture_output=True, text=True).stdout
-        found = [line for line in listing.splitlines()[1:] if (MARKER in line or line.split()[1] == "65534"
+        found = [line for line in listing.splitlines()[1:] if (MARKER in line or int(line.split()[1]) >= UID_BASE
                                                                or "autograder.sandbox" in line) and "Z" not in line.split()[2]]
         if not found:
             return []
@@ -418,3 +420,79 @@ def test_unsandboxed_grading_is_explicit_and_stated_in_the_feedback(graded):
     assert scores(course, LAB3, "unsandboxed") == grade_cells(LAB3)
     nbgrader(course, "generate_feedback", LAB3, "--student", "unsandboxed")
     assert "graded without the sandbox" in (course / "feedback" / "unsandboxed" / LAB3 / f"{LAB3}.html").read_text()
+
+
+def test_a_sandbox_that_ended_early_never_gets_another_process_killed_through_its_reused_pid():
+    """The sandbox's first process exits during the cells; when the judge cleans up, the number that named
+    it names someone else's process (PIDs wrap around on a busy grader): that process must live on."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "labs"))
+    from autograder import isolation
+    from autograder.proxy import Submission
+
+    spec = {"cells": [{"source": "import os\nos._exit(0)", "run": "all"}], "cell_timeout": 20.0,
+            "warnings_as_errors": False}
+    submission = Submission(spec, [], time.monotonic() + 60, isolation.limits(2**31, 8, 60))
+    deadline = time.monotonic() + 60
+    while submission._process.poll() is None:  # bubblewrap ends when the sandbox's first process has
+        assert time.monotonic() < deadline, "the sandbox did not end"
+        time.sleep(0.01)
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        submission.zygote = victim.pid  # what a reused PID looks like to the judge
+        submission.wait_until_ready()
+        submission.end_session()
+        submission.close()
+        time.sleep(0.2)
+        assert victim.poll() is None, "the judge killed a process that was not the submission's"
+        assert submission.broken, "the submission's early end must be reported"
+    finally:
+        victim.kill()
+        victim.wait()
+
+
+HOLD_PROCESSES = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from autograder import isolation
+from autograder.proxy import Submission
+fork_all = "import os, time\\nfor _ in range(50):\\n    try:\\n        if os.fork() == 0:\\n            time.sleep(60)\\n            os._exit(0)\\n    except OSError:\\n        break\\n"
+spec = {"cells": [{"source": fork_all, "run": "all"}], "cell_timeout": 20.0, "warnings_as_errors": False}
+submission = Submission(spec, [], time.monotonic() + 60, isolation.limits(2**31, 8, 60))
+submission.wait_until_ready()
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="graded as an ordinary user, submissions share the process cap "
+                                              "(documented in the instructors' guide)")
+def test_a_submission_at_its_process_cap_leaves_one_graded_beside_it_untouched():
+    """Two judges at once (JOBS=2): one submission holds every process its cap allows; the other, graded at
+    the same time, still gets a fresh process for each of its tests."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "labs"))
+    from autograder import isolation
+    from autograder.proxy import Submission
+
+    hog = subprocess.Popen([sys.executable, "-c", HOLD_PROCESSES, str(ROOT / "labs")], stdout=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    try:
+        assert hog.stdout.readline().strip() == "holding"
+        spec = {"cells": [{"source": "def f(x):\n    return x + 1", "run": "all"}], "cell_timeout": 20.0,
+                "warnings_as_errors": False}
+        submission = Submission(spec, [], time.monotonic() + 60, isolation.limits(2**31, 8, 60))
+        results = []
+        for x in range(10):
+            session = submission.session(5.0, time.monotonic() + 30)
+            try:
+                results.append(session.function("f")(x))
+            finally:
+                session.close()
+        submission.close()
+        assert results == [x + 1 for x in range(10)]
+    finally:
+        os.killpg(hog.pid, 9)
+        hog.wait()

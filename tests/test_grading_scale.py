@@ -145,6 +145,10 @@ def test_two_jobs_grade_exactly_as_one_does(template, reference, tmp_path):
     assert run.returncode == 0, out
     assert "Graded 12 submissions" in out and "0 could not be graded" in out, out
     assert_all_graded_once(course, template[1], reference)
+    log = (course / "autograde.log").read_text()
+    for (student, lab), kind in template[1].items():
+        if kind != "hostile":  # honest work draws no warning (an untouched test cell is not "changed")
+            assert f"autograde.{student}.{lab} WARNING" not in log, f"{student}/{lab} ({kind}):\n{log[-3000:]}"
 
 
 def test_a_killed_judge_host_loses_nothing(template, reference, tmp_path):

@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from tqdm import tqdm
 from autograder import engines
 
 MARKER = ".autograded.json"
+EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*\w*(?:Error|Exception|Unavailable|Died): ")
 
 
 @dataclass(frozen=True, order=True)
@@ -129,8 +131,10 @@ def _submission_log(job: Job):
 
 
 def _first_error(text: str) -> str | None:
-    lines = [line for line in text.splitlines() if "could not" in line or "error" in line.lower()]
-    return lines[0][:300] if lines else None
+    """The exception nbgrader logged for a submission (the last line of its traceback), else its first error."""
+    raised = [line for line in text.splitlines() if EXCEPTION_LINE.match(line)]
+    errors = [line for line in text.splitlines() if "error" in line.lower()]
+    return (raised[-1:] or errors[:1] or [None])[0]
 
 
 def _scores(coursedir: CourseDirectory, job: Job, seconds: float, error: str | None) -> Outcome:
@@ -211,6 +215,6 @@ def summary_table(outcomes: list[Outcome]) -> str:
     lines = [f"{'student':<14} {'lab':<26} {'score':>11} {'seconds':>8}  failed tests"]
     for outcome in outcomes:
         score = f"{outcome.score:g} / {outcome.max_score:g}" if outcome.score is not None else "-"
-        tail = str(outcome.failed_tests) if outcome.error is None else f"NOT GRADED: {outcome.error}"
+        tail = str(outcome.failed_tests) if outcome.error is None else f"NOT GRADED: {outcome.error[:200]}"
         lines.append(f"{outcome.student:<14} {outcome.lab:<26} {score:>11} {outcome.seconds:>8.1f}  {tail}")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """The operating system's side of the sandbox: what a submission's process can see, use and outlive.
 
 ``sandbox_command`` builds the bubblewrap command line that starts :mod:`autograder.sandbox` in new
-PID, network, IPC, UTS, mount and cgroup namespaces, as the unprivileged user ``SANDBOX_UID``, with a
+PID, network, IPC, UTS, mount and cgroup namespaces, as an unprivileged user of its own (``sandbox_uid``), with a
 file system of its own: read-only system libraries, the interpreter and its packages, the part of
 ``dlcore`` a lab allows, a private ``/tmp`` of ``TMP_BYTES``, and nothing of the course, the gradebook
 or the judge. A blocked module is absent: its files are hidden under an empty directory holding
@@ -23,7 +23,11 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-SANDBOX_UID = 65534  # nobody
+SANDBOX_UID = 65534  # nobody: the sandbox's user as it sees itself when graded by an ordinary user
+# Graded as root, each sandbox runs as a user of its own, UID_BASE + its judge's PID (unique among the judges
+# alive, and a sandbox never outlives its judge): the process cap counts per user, so submissions graded at
+# the same time never share it. No account on the machine has a uid in this range.
+UID_BASE = 2_000_000_000
 TMP_BYTES = 64 * 2**20
 FILE_BYTES = 64 * 2**20
 OPEN_FILES = 256
@@ -122,10 +126,16 @@ def sandbox_command(blocked, folder: Path, info_fd: int, argv: list[str]) -> lis
     if fonts := _font_cache():  # matplotlib's font list, which it would otherwise rebuild in every sandbox
         command += ["--ro-bind", str(fonts), f"/tmp/matplotlib/{fonts.name}"]
     command += ["--chdir", "/tmp", "--info-fd", str(info_fd), "--"]
-    if root:  # bubblewrap runs as root: the sandbox drops to SANDBOX_UID with no capabilities left
-        command += ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+    if root:  # bubblewrap runs as root: the sandbox drops to a user of its own with no capabilities left
+        uid = sandbox_uid()
+        command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--pdeathsig=SIGKILL", "--"]
     return command + [str(Path(sys.executable).resolve()), "-s", *argv]
+
+
+def sandbox_uid() -> int:
+    """The user a sandbox started by this process runs as, when graded as root."""
+    return UID_BASE + os.getpid()
 
 
 def _font_cache() -> Path | None:

@@ -13,8 +13,8 @@ executed.
 from __future__ import annotations
 
 from nbformat.notebooknode import NotebookNode
-from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade, is_locked, is_solution
 from traitlets import Bool, Dict, Float, Int, List
 
@@ -101,7 +101,10 @@ class RestoreCells(OverwriteCells):
     A cell whose ``grade_id`` the gradebook does not know (a cell the student marked as a grade or
     solution cell) becomes an ordinary cell the student added; a missing grade cell is put back after
     the nearest earlier cell of the source that the submission still has (nbgrader's own restore
-    raises KeyError when that cell is missing too, and the student is left ungraded).
+    raises KeyError when that cell is missing too, and the student is left ungraded). A locked cell
+    exactly as released (a test cell without the hidden tests the student never saw) is restored
+    without nbgrader's warning that its checksum changed, which would read like tampering; an edited
+    one is still reported.
     """
 
     def preprocess(self, nb, resources):
@@ -114,6 +117,26 @@ class RestoreCells(OverwriteCells):
                                  cell.metadata.nbgrader.get("grade_id"))
                 del cell.metadata["nbgrader"]
         return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        self._as_released = self._is_as_released(cell)
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and self._as_released:
+            return  # the cell as the student received it, without its hidden tests: restored, nothing to report
+        super().report_change(name, attr, old, new)
+
+    def _is_as_released(self, cell) -> bool:
+        """Whether the cell is its source cell exactly as released (hidden tests removed)."""
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        try:
+            source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            return False
+        released = NotebookNode(cell_type=source.cell_type, source=source.source, metadata={})
+        ClearHiddenTests(config=self.config)._remove_hidden_test_region(released)
+        return released.source == cell.source
 
     def add_missing_grade_cells(self, nb, resources):
         source = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)

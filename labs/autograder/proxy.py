@@ -37,7 +37,7 @@ class Submission:
         argv = ["-m", "autograder.sandbox", str(theirs.fileno())]
         self.broken = None  # why no session can be started
         self._ready_by, self._ready = ready_by, False
-        self._process = self.zygote = None
+        self._process = self.zygote = self._zygote_fd = None
         try:
             if sandboxed:
                 info_read, info_write = os.pipe()
@@ -47,12 +47,14 @@ class Submission:
                                                  stderr=subprocess.DEVNULL)
                 os.close(info_write)
                 self.zygote = self._zygote_pid(info_read, ready_by)
+                self._hold_zygote(parent=self._process.pid)
             else:  # --unsandboxed: the same process and limits, without the namespaces
                 env = dict(isolation.environment(), PYTHONPATH=os.pathsep.join([str(LABS), *sys.path[1:]]))
                 self._process = subprocess.Popen([sys.executable, *argv], pass_fds=(theirs.fileno(),), env=env,
                                                  cwd=folder, preexec_fn=limits, stdin=subprocess.DEVNULL,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 self.zygote = self._process.pid
+                self._hold_zygote(parent=os.getpid())
         finally:
             theirs.close()
         self._channel = wire.Channel(self._channel)
@@ -77,6 +79,31 @@ class Submission:
         finally:
             os.close(fd)
         return None
+
+    def _hold_zygote(self, parent: int):
+        """A pidfd for the sandbox's first process, checked to be the child of ``parent`` (bubblewrap, or this
+        process): every later signal goes through it, so none can reach another process that was given
+        the same PID after the sandbox ended (PIDs are reused when they wrap around)."""
+        if self.zygote is None:
+            return
+        try:
+            self._zygote_fd = os.pidfd_open(self.zygote)
+            with open(f"/proc/{self.zygote}/stat") as handle:
+                ours = int(handle.read().rsplit(")", 1)[1].split()[1]) == parent
+        except (OSError, ValueError, IndexError):
+            ours = False
+        if not ours:
+            self.zygote = None
+
+    def _zygote_alive(self) -> bool:
+        """The first process still exists (a zombie included), so its PID still names it and its descendants."""
+        if self._zygote_fd is None:
+            return False
+        try:
+            signal.pidfd_send_signal(self._zygote_fd, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def wait_until_ready(self):
         """Block until the submission's cells have run (the judge can prepare meanwhile)."""
@@ -114,17 +141,19 @@ class Submission:
 
     def end_session(self):
         """Every process the submission started since its cells ran is killed (the first process stays)."""
-        if self.zygote:
+        if self._zygote_alive():
             isolation.kill_descendants(self.zygote)
 
     def close(self):
-        if self.zygote:
+        if self._zygote_alive():
             isolation.kill_descendants(self.zygote)
-            try:
-                os.kill(self.zygote, signal.SIGKILL)  # the first process of its PID namespace: all of it ends
+            try:  # the first process of its PID namespace: all of it ends
+                signal.pidfd_send_signal(self._zygote_fd, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            self.zygote = None
+        if self._zygote_fd is not None:
+            os.close(self._zygote_fd)
+        self.zygote = self._zygote_fd = None
         if self._process is not None:
             try:  # bubblewrap reaps the sandbox's first process, then exits
                 self._process.wait(timeout=5)
