@@ -31,12 +31,15 @@ def free_port() -> int:
 def server_pid(make: subprocess.Popen) -> int:
     """The JupyterLab server started under ``make``."""
     for _ in range(600):
-        for pid in descendants(make.pid):
+        servers = []
+        for pid in descendants(make.pid):  # make's shell, then the server it runs: the deepest is the server
             try:
-                if b"jupyter" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    return pid
+                if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(str(ROOT / ".venv").encode()):
+                    servers.append(pid)
             except OSError:
                 pass
+        if servers:
+            return servers[-1]
         assert make.poll() is None, make.stdout.read()
         time.sleep(0.1)
     raise AssertionError("make lab started no JupyterLab")

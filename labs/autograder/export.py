@@ -1,6 +1,6 @@
 """Grades for a learning management system, as an nbgrader export plugin (``make grades``).
 
-``grades.csv``: one row per student in the gradebook (the roster, ``make roster``): ``id``, ``name``,
+``grades.csv``: one row per student in the gradebook, by id (the roster, ``make roster``): ``id``, ``name``,
 ``email``, one column per lab with its score after any late penalty (empty when the lab was never
 submitted, so that an LMS shows it as missing rather than as a zero), and ``total`` (the sum of the labs
 submitted). ``grades_by_test.csv`` (beside it): one row per student, lab and graded cell, with its
@@ -34,7 +34,8 @@ class LmsExport(ExportPlugin):
         destination = Path(self.to or "grades.csv")
         by_test = destination.with_name(f"{destination.stem}_by_test{destination.suffix}")
         labs = [lab for lab in gradebook.assignments if not self.assignment or lab.name in self.assignment]
-        students = [student for student in gradebook.students if not self.student or student.id in self.student]
+        students = sorted((student for student in gradebook.students if not self.student or student.id in self.student),
+                          key=lambda student: student.id)
         with open(destination, "w", newline="") as summary, open(by_test, "w", newline="") as details:
             rows = csv.writer(summary)
             cells = csv.writer(details)
