@@ -4,7 +4,6 @@ import matplotlib
 import numpy as np
 import pytest
 
-from dlcore import MLP
 from dlcore import counting
 from dlcore.chapters import ch06_backpropagation as cx
 

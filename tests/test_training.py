@@ -1,7 +1,5 @@
 """Training: the perceptron, logistic regression against scikit-learn, the MLP on XOR and digits."""
 
-import warnings
-
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression

@@ -37,6 +37,8 @@ class LocalEngine:
         self.stopping = False
 
     def judge(self, request: dict, limit: float) -> dict:
+        if self.stopping:
+            raise GradingUnavailable("the grading run was stopped")
         host = self._take()
         try:
             for attempt in range(RETRIES + 1):
@@ -73,8 +75,7 @@ class DaskEngine:
 
     def __init__(self, client, cluster=None):
         self.client, self._cluster = client, cluster
-        self.jobs = max(1, sum(client.nthreads().values()))
-        self.stopping = False
+        self.jobs = max(1, sum(client.nthreads().values()))  # the workers' threads when the run starts
 
     def judge(self, request: dict, limit: float) -> dict:
         future = self.client.submit(judge_on_worker, request, limit, code_version(), pure=False, retries=RETRIES)
@@ -84,7 +85,6 @@ class DaskEngine:
             raise GradingUnavailable(f"the Dask cluster could not judge this notebook: {error!r}") from error
 
     def close(self):
-        self.stopping = True
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
