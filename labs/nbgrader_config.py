@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import nbgrader  # noqa: E402
 from autograder.export import LmsExport  # noqa: E402
 from autograder.late import PercentPerDay  # noqa: E402
 from autograder.preprocessor import IsolatedExecute, RestoreCells  # noqa: E402
@@ -80,3 +81,8 @@ c.ExportApp.plugin_class = LmsExport
 
 # Feedback: each test's result and message, but not the source of the hidden tests.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# The course's page (templates/course_feedback): each test named by what it checks, messages wrapped.
+c.HTMLExporter.template_name = "course_feedback"
+c.HTMLExporter.template_file = "course_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [str(HERE / "templates"), str(Path(nbgrader.__file__).parent / "server_extensions"
+                                                                      / "formgrader" / "templates")]
