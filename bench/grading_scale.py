@@ -34,8 +34,8 @@ from synthetic_class import make_class  # noqa: E402
 RESULTS_DIR = HERE / "results"
 SPEED_UP_TARGET = 1.8  # two jobs on two cores, over one at a time
 WARM_SECONDS_TARGET = 2.0  # per notebook, one at a time with a warm judge
-RUNS = {"one at a time (--jobs 1)": ["--jobs", "1"], "two jobs (--jobs 2)": ["--jobs", "2"],
-        "Dask, two local workers": ["--engine", "dask", "--jobs", "2"]}
+SERIAL, TWO_JOBS, DASK = "one at a time (`--jobs 1`)", "two jobs (`--jobs 2`)", "Dask, two local workers (`--engine dask`)"
+RUNS = {SERIAL: ["--jobs", "1"], TWO_JOBS: ["--jobs", "2"], DASK: ["--engine", "dask", "--jobs", "2"]}
 BIN = Path(sys.executable).parent
 
 
@@ -84,8 +84,7 @@ def per_kind(outcomes: list[dict], kinds: dict) -> dict[str, float]:
 
 def report(measured: dict) -> str:
     runs, kinds = measured["runs"], measured["kinds"]
-    serial_name = next(iter(runs))
-    serial = runs[serial_name]
+    serial = runs[SERIAL]
     n = len(serial["outcomes"])
     warm = serial["seconds"] / n
     lines = [f"Measured {datetime.datetime.now().astimezone().isoformat(timespec='seconds')} on {os.cpu_count()} CPU "
@@ -96,12 +95,12 @@ def report(measured: dict) -> str:
              "| --- | ---: | ---: | ---: | ---: | --- |"]
     for name, run in runs.items():
         not_graded = sum(outcome["error"] is not None for outcome in run["outcomes"])
-        same = "reference" if name == serial_name else (
+        same = "reference" if name == SERIAL else (
             "yes" if run["scores"] == serial["scores"] else
             f"NO ({sum(run['scores'].get(k) != v for k, v in serial['scores'].items())} differ)")
         lines.append(f"| {name} | {run['seconds']:.0f} | {n / run['seconds']:.2f} | "
                      f"{serial['seconds'] / run['seconds']:.2f}x | {not_graded} | {same} |")
-    speed_up = serial["seconds"] / runs["two jobs (--jobs 2)"]["seconds"]
+    speed_up = serial["seconds"] / runs[TWO_JOBS]["seconds"]
     lines += ["", "Median seconds per notebook by kind, one at a time (the sandbox's start-up, the submission's cells "
                   "and every test; a hostile submission that hangs pays the call time limit of each test):", "",
               "| kind | seconds |", "| --- | ---: |"]
