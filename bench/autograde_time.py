@@ -37,14 +37,21 @@ def run_nbgrader(course: Path, *args) -> float:
     return seconds
 
 
-def prepare_course(folder: Path) -> list[str]:
-    """Copy the course, release every lab and submit its solution as student 'solution'."""
-    for part in ("source", "autograder", "nbgrader_config.py"):
+def released_course(folder: Path, parts=("source", "autograder", "nbgrader_config.py")) -> list[str]:
+    """Copy the ``parts`` of the course into ``folder`` and release every lab there; the labs."""
+    for part in parts:
         src = ROOT / "labs" / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, folder / part)
     labs = sorted(p.name for p in (folder / "source").iterdir() if p.is_dir())
     for lab in labs:
         run_nbgrader(folder, "generate_assignment", lab, "--force")
+    return labs
+
+
+def prepare_course(folder: Path) -> list[str]:
+    """Copy the course, release every lab and submit its solution as student 'solution'."""
+    labs = released_course(folder)
+    for lab in labs:
         target = folder / "submitted" / "solution" / lab
         target.mkdir(parents=True)
         shutil.copy(folder / "source" / lab / f"{lab}.ipynb", target)

@@ -16,7 +16,6 @@ import argparse
 import datetime
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "labs"))
 
+from autograde_time import released_course  # noqa: E402
 from autograder.grading import gradebook_scores  # noqa: E402
 from synthetic_class import make_class  # noqa: E402
 
@@ -41,12 +41,7 @@ BIN = Path(sys.executable).parent
 
 def prepare(course: Path, students: int, seed: int) -> dict:
     """Copy the course, release every lab and write the class; the kind of each submission."""
-    for part in ("source", "autograder", "nbgrader_config.py", "autograde.py"):
-        src = ROOT / "labs" / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, course / part)
-    for lab in sorted(p.name for p in (course / "source").iterdir() if p.is_dir()):
-        subprocess.run([str(BIN / "nbgrader"), "generate_assignment", lab, "--force", "--log-level=ERROR"], cwd=course,
-                       env=environment(), check=True)
+    released_course(course, ("source", "autograder", "nbgrader_config.py", "autograde.py"))
     return make_class(course, n_students=students, seed=seed)
 
 
