@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# From npm: the hub's proxy and MathJax 2 for the formgrader's pages (hub/package.json)
+NODE_STAMP := hub/node_modules/.installed
 
-.PHONY: setup book test check lab bench release autograde grading-scheduler grading-worker feedback validate roster grades clean
+.PHONY: setup book test check lab hub bench release autograde grading-scheduler grading-worker feedback validate roster grades clean
 
 LABS := $(notdir $(wildcard labs/source/*))
 RELEASED := $(foreach lab,$(LABS),labs/release/$(lab)/$(lab).ipynb)
 # nbgrader runs in the course directory, with the virtual environment first on PATH
 NBGRADER := cd labs && PATH="$(abspath $(BIN)):$$PATH" nbgrader
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 
 # (Re)install whenever the pinned requirements or the package metadata change.
 $(STAMP): requirements.txt pyproject.toml
@@ -21,25 +23,39 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+$(NODE_STAMP): hub/package.json hub/package-lock.json
+	npm ci --prefix hub --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 # The labs' student versions are made again only where a source is newer, so a rebuild with nothing
 # changed skips nbgrader (and leaves a student's edits in labs/release/ alone).
-book: $(RELEASED)
+book: $(RELEASED) | $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is in _build/html/index.html"
 
 # The whole suite: dlcore, the labs with real nbgrader, the book build (which runs every chapter once)
 # and the built book in a browser.
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 # The fast tier: dlcore and the labs' solutions; no chapter, no book build, no browser, no nbgrader run.
 check: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" tests labs/source
 
-# JupyterLab on this machine only, its terminals with the course's tools (nbgrader) on their path;
+# JupyterLab on this machine only, its terminals with the course's tools (nbgrader) on their path, the
+# formgrader's maths typeset offline (jupyter_server_config.py);
 # ARGS passes options through (ARGS="--port 8890 --no-browser").
-lab: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
+lab: $(STAMP) $(NODE_STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
+
+# The course on a JupyterHub on this machine (127.0.0.1:HUB_PORT), as root: an account per student of
+# labs/roster.csv, the nbgrader exchange, the instructor's formgrader (see the hub's page in the book).
+# make hub [HUB_PORT=8000] [ROSTER=file] [NBGRADER_EXCHANGE=/srv/nbgrader/exchange] [HUB_STATE=hub/state] [COURSE=labs]
+hub: $(STAMP) $(NODE_STAMP) $(RELEASED)
+	$(if $(HUB_PORT),HUB_PORT=$(HUB_PORT)) $(if $(ROSTER),ROSTER=$(ROSTER)) $(if $(HUB_STATE),HUB_STATE=$(HUB_STATE)) \
+	  $(if $(NBGRADER_EXCHANGE),NBGRADER_EXCHANGE=$(NBGRADER_EXCHANGE)) $(if $(COURSE),COURSE=$(COURSE)) \
+	  $(BIN)/python hub/start.py
 
 # OpenBLAS picks the kernel for this CPU by itself unless OPENBLAS_CORETYPE forces one;
 # the benchmark measures the kernel a student's machine would use (it prints which).

@@ -14,6 +14,7 @@ sys.path.insert(0, str(HERE))
 
 import nbgrader  # noqa: E402
 from autograder.export import LmsExport  # noqa: E402
+from autograder.feedback import InlineMathJax  # noqa: E402
 from autograder.late import PercentPerDay  # noqa: E402
 from autograder.preprocessor import IsolatedExecute, RestoreCells  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
@@ -28,6 +29,9 @@ c.CourseDirectory.course_id = "dnn-course"
 # The gradebook: a SQLite file here, or a server database named by GRADEBOOK_URL for every nbgrader command
 # (several graders, a hub), e.g. postgresql+psycopg2://grader@dbhost/gradebook
 c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or f"sqlite:///{HERE / 'gradebook.db'}"
+# The exchange through which labs are released, submitted and returned on a hub (nbgrader's default root;
+# `make hub` creates it, NBGRADER_EXCHANGE names another).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # Releasing: solutions become a stub, hidden tests disappear; metadata is enforced.
@@ -79,10 +83,17 @@ c.PercentPerDay.percent_per_day = 10.0
 # `make grades`: grades.csv (a row per student of the roster, a column per lab) and grades_by_test.csv.
 c.ExportApp.plugin_class = LmsExport
 
-# Feedback: each test's result and message, but not the source of the hidden tests.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
-# The course's page (templates/course_feedback): each test named by what it checks, messages wrapped.
-c.HTMLExporter.template_name = "course_feedback"
-c.HTMLExporter.template_file = "course_feedback.html.j2"
-c.HTMLExporter.extra_template_basedirs = [str(HERE / "templates"), str(Path(nbgrader.__file__).parent / "server_extensions"
-                                                                      / "formgrader" / "templates")]
+# Feedback: each test's result and message, but not the source of the hidden tests; MathJax 3 inside the page.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor, InlineMathJax]
+# The course's pages (templates/): the feedback (course_feedback) names each test by what it checks and wraps
+# messages; the formgrader's grading view (course_formgrade) loads MathJax 2 from HTMLExporter.mathjax_url,
+# which the repository's jupyter_server_config.py points at the server the formgrader runs in. The feedback's
+# settings are its own (GenerateFeedback.HTMLExporter): the formgrader's exporter reads the plain HTMLExporter's.
+TEMPLATES = [str(HERE / "templates"),
+             str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
+c.GenerateFeedback.HTMLExporter.template_name = "course_feedback"
+c.GenerateFeedback.HTMLExporter.template_file = "course_feedback.html.j2"
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = TEMPLATES
+c.HTMLExporter.template_name = "course_formgrade"
+c.HTMLExporter.template_file = "course_formgrade.html.j2"
+c.HTMLExporter.extra_template_basedirs = TEMPLATES

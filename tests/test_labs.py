@@ -211,7 +211,7 @@ def test_feedback_shows_each_result_and_message(course):
     assert "Test cell" not in summary, "the summary must name each test, not call it 'Test cell'"
     for test in grade_cells(LAB3):
         assert f'<a href="#{test}">' in summary, f"{test} is missing from the summary"
-    assert "backprop_deltas: every hidden layer's delta equals dE/da^l computed by torch autograd.: FAILED" in summary
+    assert "backprop_deltas: every hidden layer's delta equals dE/da^l computed by torch autograd: FAILED" in summary
     assert "white-space: pre-wrap" in feedback, "messages must wrap, not scroll sideways"
 
 

@@ -51,3 +51,15 @@ def test_mathjax_path_points_into_the_book():
     offline_book.use_local_mathjax(None, config)
     assert config.mathjax_path == "mathjax/tex-chtml.js"
     assert (offline_book.MATHJAX_ES5 / "tex-chtml.js").exists()
+
+
+def test_a_page_that_names_another_wheel_of_dlcore_fails_the_build(tmp_path, monkeypatch):
+    shipped = offline_book.dlcore_wheel_name()
+    pages = {"guide/students": f"install ./{shipped}[labs]", "guide/old": "install ./dlcore-0.0.1-py3-none-any.whl"}
+    for name, text in pages.items():
+        (tmp_path / f"{name.replace('/', '_')}.md").write_text(text)
+    env = SimpleNamespace(found_docs=set(pages), doc2path=lambda name: tmp_path / f"{name.replace('/', '_')}.md")
+    warnings = []
+    monkeypatch.setattr(offline_book, "logger", SimpleNamespace(warning=lambda message, **kw: warnings.append(message)))
+    offline_book.check_wheel_names(None, env)
+    assert len(warnings) == 1 and "guide/old names dlcore-0.0.1-py3-none-any.whl" in warnings[0]

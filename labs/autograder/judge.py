@@ -158,12 +158,12 @@ def warm_imports(tests) -> None:
 
 
 def title(source: str) -> str:
-    """The test cell's docstring, which says what it checks."""
+    """The first line of the test cell's docstring, which says what it checks, without its full stop."""
     try:
         doc = ast.get_docstring(ast.parse(source))
     except SyntaxError:
         doc = None
-    return (doc or "test").splitlines()[0]
+    return (doc or "test").splitlines()[0].rstrip().removesuffix(".")
 
 
 def run_test(source, submission, helpers, call_timeout, test_timeout) -> dict:
