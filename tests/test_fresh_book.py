@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 CHAPTERS = ["03_least_squares", "07_nonlinearities_costs"]
-SOURCES = ["_config.yml", "intro.md", "bibliography.md", "references.bib", "favicon.png", "_ext", "dlcore"]
+SOURCES = ["_config.yml", "intro.md", "bibliography.md", "references.bib", "favicon.png", "_ext", "dlcore",
+           "pyproject.toml", "README.md"]  # the book ships dlcore's wheel, built from these
 TOC = """format: jb-book
 root: intro
 chapters:

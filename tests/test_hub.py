@@ -42,7 +42,10 @@ pytestmark = [
 ]
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+REDRAWN = (NoSuchElementException, StaleElementReferenceException)  # JupyterLab redraws lists as they load
 
 LAB = "lab3_backpropagation"
 STUDENTS = ("dnnhubada", "dnnhubalan")
@@ -176,31 +179,42 @@ def sign_in(browser, hub: Hub, user: str, password: str) -> None:
     browser.find_element(By.ID, "username_input").send_keys(user)
     browser.find_element(By.ID, "password_input").send_keys(password)
     browser.find_element(By.ID, "login_submit").click()
-    WebDriverWait(browser, 180).until(lambda b: f"/user/{user}/lab" in b.current_url)
-    WebDriverWait(browser, 120).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel"))
+    WebDriverWait(browser, 180, ignored_exceptions=REDRAWN).until(lambda b: f"/user/{user}/lab" in b.current_url)
+    WebDriverWait(browser, 120, ignored_exceptions=REDRAWN).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel"))
 
 
 def open_assignments(browser) -> None:
     """Nbgrader > Assignment List, from JupyterLab's menu bar."""
-    menu = WebDriverWait(browser, 60).until(lambda b: [m for m in b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
+    menu = WebDriverWait(browser, 60, ignored_exceptions=REDRAWN).until(lambda b: [m for m in b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
                                                        if m.text == "Nbgrader"])
     menu[0].click()
-    item = WebDriverWait(browser, 30).until(lambda b: [i for i in b.find_elements(By.CSS_SELECTOR, ".lm-Menu-itemLabel")
+    item = WebDriverWait(browser, 30, ignored_exceptions=REDRAWN).until(lambda b: [i for i in b.find_elements(By.CSS_SELECTOR, ".lm-Menu-itemLabel")
                                                        if i.text == "Assignment List"])
     item[0].click()
 
 
-def list_item(browser, listing: str, seconds: float = 120):
-    """The row of lab 3 in one of the Assignments tab's lists (released, fetched, submitted)."""
-    def find(b):
-        rows = b.find_elements(By.CSS_SELECTOR, f"#{listing}_assignments_list .list_item")
-        return next((row for row in rows if LAB in row.text), None)
-    return WebDriverWait(browser, seconds).until(find)
+ROW = """
+const [listing, lab, label] = arguments;
+const row = [...document.querySelectorAll(`#${listing}_assignments_list .list_item`)]
+    .find(item => item.innerText.includes(lab));
+if (!row) return null;
+if (!label) return row.innerText;
+const button = [...row.querySelectorAll('button')].find(b => b.innerText.trim() === label && !b.disabled);
+if (!button) return null;
+button.click();
+return row.innerText;
+"""
 
 
-def click_button(row, label: str) -> None:
-    button = next(b for b in row.find_elements(By.TAG_NAME, "button") if b.text == label)
-    button.click()
+def list_item(browser, listing: str, seconds: float = 120) -> str:
+    """The text of lab 3's row in one of the Assignments tab's lists (released, fetched, submitted), once it is
+    there (read in the page: the lists are redrawn while they load)."""
+    return WebDriverWait(browser, seconds, ignored_exceptions=REDRAWN).until(lambda b: b.execute_script(ROW, listing, LAB, None))
+
+
+def click_button(browser, listing: str, label: str, seconds: float = 120) -> None:
+    """Press the button ``label`` in lab 3's row of a list, once the row shows it."""
+    WebDriverWait(browser, seconds, ignored_exceptions=REDRAWN).until(lambda b: b.execute_script(ROW, listing, LAB, label))
 
 
 def api(browser, user: str, method: str, path: str, body=None):
@@ -215,7 +229,7 @@ def api(browser, user: str, method: str, path: str, body=None):
 
 
 def modal_text(browser) -> str:
-    body = WebDriverWait(browser, 300).until(
+    body = WebDriverWait(browser, 300, ignored_exceptions=REDRAWN).until(
         lambda b: next((m for m in b.find_elements(By.CSS_SELECTOR, ".modal-body") if m.is_displayed() and m.text), None))
     return body.text
 
@@ -224,14 +238,14 @@ def close_modal(browser) -> None:
     for button in browser.find_elements(By.CSS_SELECTOR, ".modal-footer button"):
         if button.is_displayed():
             button.click()
-    WebDriverWait(browser, 30).until(lambda b: not any(m.is_displayed() for m in b.find_elements(By.CSS_SELECTOR, ".modal")))
+    WebDriverWait(browser, 30, ignored_exceptions=REDRAWN).until(lambda b: not any(m.is_displayed() for m in b.find_elements(By.CSS_SELECTOR, ".modal")))
 
 
 def formgrader_action(browser, hub: Hub, column: str) -> str:
     """Press lab 3's button in one column of the formgrader's *Manage Assignments*; the dialog's message."""
     browser.get(f"{hub.url}/user/instructor/formgrader/manage_assignments")
-    row = WebDriverWait(browser, 60).until(lambda b: b.find_element(By.CSS_SELECTOR, f"tr:has(td[data-order={LAB}])"))
-    WebDriverWait(browser, 30).until(lambda b: row.find_elements(By.CSS_SELECTOR, f"td.{column} a"))[0].click()
+    row = WebDriverWait(browser, 60, ignored_exceptions=REDRAWN).until(lambda b: b.find_element(By.CSS_SELECTOR, f"tr:has(td[data-order={LAB}])"))
+    WebDriverWait(browser, 30, ignored_exceptions=REDRAWN).until(lambda b: row.find_elements(By.CSS_SELECTOR, f"td.{column} a"))[0].click()
     text = modal_text(browser)
     return text
 
@@ -258,10 +272,10 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, browsers):
     # The student sees lab 3 in the Assignments tab and fetches it into their own home.
     sign_in(student, hub, user, hub.class_password)
     open_assignments(student)
-    released = list_item(student, "released")
+    list_item(student, "released")
     shot(student, "02-student-assignments")
-    click_button(released, "Fetch")
-    fetched_row = list_item(student, "fetched")
+    click_button(student, "released", "Fetch")
+    list_item(student, "fetched")
     home = Path(pwd.getpwnam(user).pw_dir)
     notebook = home / LAB / f"{LAB}.ipynb"
     assert notebook.exists() and notebook.stat().st_uid == pwd.getpwnam(user).pw_uid, "fetched into the student's home"
@@ -281,22 +295,24 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, browsers):
 
     # Validate, then Submit, from the Assignments tab.
     student.refresh()
-    WebDriverWait(student, 120).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel"))
+    WebDriverWait(student, 120, ignored_exceptions=REDRAWN).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel"))
     open_assignments(student)
-    fetched_row = list_item(student, "fetched")
-    fetched_row.find_element(By.CSS_SELECTOR, "a, .item_name span").click()  # unfold: one line per notebook
-    validate = WebDriverWait(student, 60).until(
+    list_item(student, "fetched")
+    student.execute_script(  # unfold the lab: a line per notebook, with its Validate button
+        "document.querySelector('#fetched_assignments_list .list_item a, #fetched_assignments_list .item_name span')"
+        ".click()")
+    validate = WebDriverWait(student, 60, ignored_exceptions=REDRAWN).until(
         lambda b: next((x for x in b.find_elements(By.TAG_NAME, "button") if x.text == "Validate"), None))
     validate.click()
-    dialog = WebDriverWait(student, 300).until(
+    dialog = WebDriverWait(student, 300, ignored_exceptions=REDRAWN).until(
         lambda b: next((d for d in b.find_elements(By.CSS_SELECTOR, ".jp-Dialog") if d.text), None))
     assert "Success! Your notebook passes all the tests." in dialog.text, dialog.text
     shot(student, "04-student-validated")
     dialog.find_element(By.CSS_SELECTOR, ".jp-Dialog-button").click()
-    click_button(list_item(student, "fetched"), "Submit")
+    click_button(student, "fetched", "Submit")
     submitted = list_item(student, "submitted")
     shot(student, "05-student-submitted")
-    assert re.search(r"\d{4}-\d\d-\d\d", submitted.text), submitted.text
+    assert re.search(r"\d{4}-\d\d-\d\d", submitted), submitted
 
     # The instructor collects, autogrades (the code `make autograde` runs), makes and releases feedback.
     assert "Successfully collected" in formgrader_action(instructor, hub, "collect")
@@ -313,15 +329,15 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, browsers):
 
     # The student fetches the feedback and reads their score.
     student.refresh()
-    WebDriverWait(student, 120).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel"))
+    WebDriverWait(student, 120, ignored_exceptions=REDRAWN).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel"))
     open_assignments(student)
-    click_button(list_item(student, "submitted"), "Fetch Feedback")
-    WebDriverWait(student, 120).until(lambda b: "view feedback" in list_item(b, "submitted").text)
+    click_button(student, "submitted", "Fetch Feedback")
+    WebDriverWait(student, 120, ignored_exceptions=REDRAWN).until(lambda b: "view feedback" in list_item(b, "submitted"))
     shot(student, "07-student-feedback-fetched")
     pages = sorted((home / LAB / "feedback").rglob(f"{LAB}.html"))
     assert pages, "no feedback page in the student's home"
     student.get(f"{hub.url}/user/{user}/files/{pages[0].relative_to(home)}")
-    body = WebDriverWait(student, 60).until(lambda b: b.find_element(By.TAG_NAME, "body").text)
+    body = WebDriverWait(student, 60, ignored_exceptions=REDRAWN).until(lambda b: b.find_element(By.TAG_NAME, "body").text)
     points = sum(float(c.metadata.nbgrader["points"]) for c in nbformat.read(
         hub.course / "source" / LAB / f"{LAB}.ipynb", 4).cells if c.metadata.get("nbgrader", {}).get("grade"))
     assert re.search(rf"Score: {points:g}(\.0)? / {points:g}(\.0)?", body), body[:400]
@@ -387,3 +403,45 @@ def test_release_and_book_never_touch_a_students_fetched_copy(hub, browsers):
     assert (notebook.read_bytes(), notebook.stat().st_mtime_ns) == before, "the student's lab was changed"
     assert "my own notes" in notebook.read_text()
     assert "VALIDATION FAILED" in out, f"validating an unanswered lab in the terminal must list its failures: {out}"
+
+
+def test_lab4_written_answers_are_graded_in_the_formgrader(hub, browsers):
+    """The instructor gives points and a comment to lab 4's written answers in the formgrader's grading view;
+    the gradebook keeps them."""
+    lab, student = "lab4_deep_networks", STUDENTS[0]
+    nbgrader = str(ROOT / ".venv" / "bin" / "nbgrader")
+    subprocess.run([nbgrader, "generate_assignment", lab, "--force", "--log-level=ERROR"], cwd=hub.course, check=True)
+    release = nbformat.read(hub.course / "release" / lab / f"{lab}.ipynb", 4)
+    source = nbformat.read(hub.course / "source" / lab / f"{lab}.ipynb", 4)
+    submitted = hub.course / "submitted" / student / lab
+    submitted.mkdir(parents=True)
+    answered = filled(release, source)
+    for cell in answered.cells:  # a student's answers carry no solution markers
+        cell.source = "\n".join(line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line
+                                and "### END SOLUTION" not in line)
+    nbformat.write(answered, submitted / f"{lab}.ipynb")
+    graded = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "labs" / "autograde.py"), "--course",
+                             str(hub.course), "--lab", lab], capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gradebook:
+        notebook_id = gradebook.find_submission_notebook(lab, lab, student).id
+
+    instructor = browsers()
+    sign_in(instructor, hub, "instructor", hub.admin_password)
+    instructor.get(f"{hub.url}/user/instructor/formgrader/submissions/{notebook_id}/")
+    given = {"answer_vanishing": 1.5, "answer_gpu": 2}
+    for grade_id, points in given.items():
+        box = WebDriverWait(instructor, 60, ignored_exceptions=REDRAWN).until(lambda b: b.find_element(By.CSS_SELECTOR, f"input.score#{grade_id}"))
+        box.clear()
+        box.send_keys(str(points), "\t")  # the formgrader saves a score when its box loses focus
+    comment = instructor.find_element(By.CSS_SELECTOR, "textarea#answer_gpu-comment")
+    comment.send_keys("Name the memory bandwidth as well.", "\t")
+    shot(instructor, "09-instructor-grades-lab4-by-hand")
+
+    def recorded():
+        with Gradebook(f"sqlite:///{hub.course / 'gradebook.db'}") as gradebook:
+            scores = {g: gradebook.find_grade(g, lab, lab, student).manual_score for g in given}
+            note = gradebook.find_comment("answer_gpu", lab, lab, student).manual_comment
+        return scores == given and note == "Name the memory bandwidth as well."
+    wait_for("the formgrader to save the scores and the comment", recorded, seconds=60)
