@@ -93,3 +93,81 @@ def deltas_by_autograd(X, W, b, activation: str, delta_L):
         z = a[l] if l == L else g(a[l])
     (a[L] * torch.as_tensor(np.asarray(delta_L, dtype=float))).sum().backward()
     return [None] + [a[l].grad.numpy() for l in range(1, L + 1)]
+
+
+# The usual bugs of the delta recursion delta^(l-1) = g'(a^(l-1)) * (delta^l W^l), each as what it computes
+# and as a message: what is wrong, then how to put it right. A bug of the factor g' and a bug of the weights
+# can come together.
+_FACTOR_BUGS = {
+    "missing": ("the factor g'(a^(l-1)) is missing",
+                "Multiply delta^l W^l elementwise by g'(a^(l-1)), the derivative of layer l - 1's non-linearity "
+                "at its pre-activation: g_prime(a[l - 1], z[l - 1])."),
+    "of z": ("g' is taken of z^(l-1) instead of a^(l-1)",
+             "g' is the derivative at the pre-activation a^(l-1): pass a[l - 1] as g_prime's first argument "
+             "(z[l - 1] = g(a[l - 1]) is only its second, a shortcut for the derivative)."),
+}
+_WEIGHT_BUGS = {
+    "previous layer": ("delta^l is multiplied by W^(l-1) instead of W^l (the weights of the layer below)",
+                       "delta^l belongs to layer l, and W^l, the weights that carried z^(l-1) forward into a^l, is "
+                       "what carries delta^l back to layer l - 1: use W[l] in the step from delta[l] to "
+                       "delta[l - 1], not W[l - 1] (an index off by one). On this network the shapes happen to "
+                       "fit, so numpy raised no error."),
+    "transposed": ("W^l is transposed (delta^l (W^l)^T instead of delta^l W^l)",
+                   "The backward step multiplies by W^l itself: W[l] has shape (M_l, M_(l-1)), so delta^l, of "
+                   "shape (N, M_l), times W[l] is already (N, M_(l-1)). The transpose belongs to the forward "
+                   "pass, a^l = z^(l-1) (W^l)^T, not to the backward one. On this network layers 1 to L have equal "
+                   "widths, so both products have the same shape and numpy raised no error."),
+}
+
+
+def delta_recursion_bugs(delta_L, a, z, W, g_prime) -> dict[str, list]:
+    """The deltas that the usual bugs of the delta recursion give: ``{message: delta}``, ``delta`` indexed by layer.
+
+    Each bug (a missing or misplaced factor g', the weights of the layer below, a transposed ``W[l]``, and
+    each pair of a factor bug and a weights bug) is run as a whole recursion from ``delta_L`` down, as a
+    student's function with that bug would run it. ``a``, ``z`` come from the forward pass, ``W`` is
+    indexed by layer and ``g_prime(a, z=None)`` is the hidden layers' derivative. A bug whose shapes do
+    not fit this network is left out (there numpy raises in the student's function too), and so is one
+    that gives the same deltas as the right recursion or as a bug with fewer parts (``g'`` of ``z`` is
+    ``g'`` of ``a`` for ReLU). The message names what is wrong and says how to put it right.
+    """
+    L = len(W) - 1
+    factors = {None: lambda l: g_prime(a[l - 1], z[l - 1]), "missing": lambda l: 1.0,
+               "of z": lambda l: g_prime(z[l - 1])}
+    weights = {None: lambda l: W[l], "previous layer": lambda l: W[l - 1], "transposed": lambda l: W[l].T}
+    variants = sorted(((f, w) for f in factors for w in weights),
+                      key=lambda fw: (fw[0] is not None) + (fw[1] is not None))
+    seen, bugs = [], {}
+    for factor, weight in variants:
+        delta = [None] * (L + 1)
+        delta[L] = np.asarray(delta_L, dtype=float)
+        try:
+            with np.errstate(all="ignore"):
+                for l in range(L, 1, -1):
+                    delta[l - 1] = factors[factor](l) * (delta[l] @ weights[weight](l))
+        except (ValueError, TypeError, IndexError):
+            continue  # the shapes do not fit: this bug raises on this network
+        if any(all(d.shape == e.shape and np.allclose(d, e, rtol=1e-9, atol=1e-12) for d, e in zip(delta[1:], other[1:]))
+               for other in seen):
+            continue
+        seen.append(delta)
+        wrong = ([_FACTOR_BUGS[factor]] if factor else []) + ([_WEIGHT_BUGS[weight]] if weight else [])
+        if wrong:
+            bugs[f"Your deltas are what the recursion gives when {' and '.join(what for what, _ in wrong)}. "
+                 + " ".join(fix for _, fix in wrong)] = delta
+    return bugs
+
+
+def name_delta_bugs(got, l: int, delta_L, a, z, W, g_prime) -> str:
+    """The messages of :func:`delta_recursion_bugs` whose ``delta[l]`` equals ``got``, each on a line of its
+    own after a newline, or ``""`` when ``got`` is no usual bug's: to add to a failed check's message."""
+    found = []
+    for message, delta in delta_recursion_bugs(delta_L, a, z, W, g_prime).items():
+        try:
+            same = (np.shape(got) == np.shape(delta[l])
+                    and bool(np.allclose(np.asarray(got, dtype=float), delta[l], rtol=1e-6, atol=1e-9)))
+        except (ValueError, TypeError):
+            same = False
+        if same:
+            found.append(message)
+    return "".join(f"\n{message}" for message in found)

@@ -6,9 +6,9 @@ import pytest
 from dlcore import MLP, numerical_gradient, relative_error
 from dlcore.data import xor_points
 from dlcore.chapters.ch02_error_surfaces import (all_weight_refs, error_grid, gradient_descent_path, local_minima,
-                                                 max_stable_learning_rate, model_at, numerical_hessian, path_errors,
-                                                 quadratic, refine_minima, swap_hidden_units, train_from_seeds,
-                                                 weight_slice)
+                                                 max_stable_learning_rate, midpoint_error_ratio, model_at,
+                                                 numerical_hessian, path_errors, quadratic, refine_minima,
+                                                 swap_hidden_units, train_from_seeds, weight_slice)
 
 A = np.array([[3.0, 1.0], [1.0, 1.0]])
 
@@ -144,6 +144,33 @@ def test_swap_hidden_units_rejects_the_output_layer_and_bad_units():
     with pytest.raises(ValueError, match="hidden layer"):
         swap_hidden_units(net, layer=True, j=0, k=1)
 
+
+
+def test_midpoint_error_ratio_is_at_most_one_for_a_convex_error():
+    E, _ = quadratic(A)
+    w_a, w_b = np.array([1.0, -2.0]), np.array([-0.5, 3.0])
+    expected = E(0.5 * (w_a + w_b)) / (0.5 * (E(w_a) + E(w_b)))
+    assert midpoint_error_ratio(E, w_a, w_b) == pytest.approx(expected, rel=1e-14)
+    assert midpoint_error_ratio(E, w_a, w_b) <= 1, "a convex error lies below its chords"
+
+
+def test_midpoint_error_ratio_exceeds_one_between_symmetric_minima_of_a_network():
+    X, t = xor_points()
+    (net, _), = train_from_seeds([2, 2, 1], X, t, seeds=[0], epochs=400, eta=2.0,
+                                 activation="tanh", output="sigmoid", loss="cross_entropy")
+    refs = all_weight_refs(net)
+    full = weight_slice(net, X, t, refs)
+    swapped = weight_slice(swap_hidden_units(net, layer=1, j=0, k=1), X, t, refs).w0
+    ratio = midpoint_error_ratio(full.error, full.w0, swapped)
+    assert ratio > 1, f"the midpoint of two symmetric minima should lie above the chord, ratio {ratio}"
+
+
+def test_midpoint_error_ratio_rejects_mismatched_points_and_a_zero_chord():
+    E, _ = quadratic(A)
+    with pytest.raises(ValueError, match="same shape"):
+        midpoint_error_ratio(E, np.zeros(2), np.zeros(3))
+    with pytest.raises(ValueError, match="positive mean"):
+        midpoint_error_ratio(E, np.zeros(2), np.zeros(2))
 
 # --- curvature and the quadratic ------------------------------------------------------------------
 

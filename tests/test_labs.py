@@ -6,6 +6,7 @@ configuration, and the scores read back from the SQLite gradebook. Expected scor
 points the source notebooks give each test cell.
 """
 
+import html
 import json
 import os
 import re
@@ -66,6 +67,9 @@ def edit_function(nb, grade_id: str, replace: tuple[str, str]):
 
 G_PRIME_LINE = "delta[l - 1] = g_prime(a[l - 1], z[l - 1]) * (delta[l] @ W[l])"
 NO_G_PRIME_LINE = "delta[l - 1] = delta[l] @ W[l]"
+# Two more usual bugs of the recursion, each shape-compatible only where the layers have equal widths.
+PREVIOUS_LAYER_LINE = "delta[l - 1] = g_prime(a[l - 1], z[l - 1]) * (delta[l] @ W[l - 1])"
+TRANSPOSED_LINE = "delta[l - 1] = g_prime(a[l - 1], z[l - 1]) * (delta[l] @ W[l].T)"
 PATCH_NUMPY = """
 import numpy as np
 np.allclose = lambda *args, **kwargs: True
@@ -80,6 +84,8 @@ def lab3_submissions(source, release):
     copy = lambda: nbformat.from_dict(json.loads(json.dumps(source)))  # noqa: E731
     subs = {"solution": copy(), "untouched": nbformat.from_dict(json.loads(json.dumps(release)))}
     subs["no_g_prime"] = edit_function(copy(), "backprop_deltas", (G_PRIME_LINE, NO_G_PRIME_LINE))
+    subs["previous_layer_weights"] = edit_function(copy(), "backprop_deltas", (G_PRIME_LINE, PREVIOUS_LAYER_LINE))
+    subs["transposed_weights"] = edit_function(copy(), "backprop_deltas", (G_PRIME_LINE, TRANSPOSED_LINE))
     subs["infinite_loop"] = edit_function(copy(), "weight_gradients", ("### BEGIN SOLUTION", "while True:\n        pass"))
     subs["kills_kernel"] = edit_function(copy(), "weight_gradients", ("### BEGIN SOLUTION", "import os; os._exit(1)"))
     subs["syntax_error"] = edit_function(copy(), "forward", ("a[l] = z[l - 1] @ W[l].T + b[l]", "a[l] = z[l - 1] @ W[l].T + b[l"))
@@ -157,6 +163,35 @@ def test_dropping_g_prime_costs_exactly_the_parts_it_breaks(course):
     assert failed_cells(course, "no_g_prime") == ["test_deltas_hidden", "test_train_moons"]
 
 
+# What the message says of each bug of the weights in the recursion: which bug it is, and how to fix it.
+WEIGHT_BUGS = {
+    "previous_layer_weights": ("Your deltas are what the recursion gives when delta^l is multiplied by W^(l-1) "
+                               "instead of W^l", "use W[l] in the step from delta[l] to delta[l - 1], not W[l - 1]"),
+    "transposed_weights": ("Your deltas are what the recursion gives when W^l is transposed",
+                           "The backward step multiplies by W^l itself"),
+}
+
+
+@pytest.mark.parametrize("student", WEIGHT_BUGS)
+def test_wrong_weights_in_the_recursion_are_named(course, student):
+    """W[l - 1] for W[l], or a transposed W[l]: numpy raises on layers of different widths, so every part that
+    runs backprop_deltas on one fails; on the hidden test's layers of equal width the recursion runs, and the
+    message names the bug and how to fix it (and no other bug)."""
+    assert failed_cells(course, student) == sorted(["test_deltas_hidden", "test_deltas_output", "test_deltas_shapes"]
+                                                   + TRAINING)
+    feedback = html.unescape((course["path"] / "feedback" / student / LAB3 / f"{LAB3}.html").read_text())
+    graded = nbformat.read(notebook_path(course["path"], "autograded", LAB3, student), 4)
+    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_deltas_hidden")
+    output = "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) for o in cell.outputs)
+    bug, fix = WEIGHT_BUGS[student]
+    others = [other for name, (other, _) in WEIGHT_BUGS.items() if name != student] + ["the factor g'(a^(l-1)) is missing"]
+    for text, where in ((output, "the autograded output"), (feedback, "the feedback")):
+        assert bug in text, f"{where} should name the bug: {bug!r}"
+        assert fix in text, f"{where} should say how to fix it: {fix!r}"
+        assert "numpy raised no error" in text, f"{where} should say why no error showed the bug"
+        assert not [other for other in others if other in text], f"{where} names a bug that is not there"
+
+
 def test_patching_numpy_gains_nothing(course):
     assert scores(course["path"], LAB3, "no_g_prime_patches_numpy") == scores(course["path"], LAB3, "no_g_prime")
 
@@ -184,7 +219,7 @@ def test_edited_and_deleted_tests_are_graded_with_the_original_tests(course):
 
 
 def test_autograding_time_is_bounded(course, capsys):
-    """Nine lab3 submissions, one with an infinite loop: each test is bounded by its time limits."""
+    """Eleven lab3 submissions, one with an infinite loop: each test is bounded by its time limits."""
     with capsys.disabled():
         print("\nautograding seconds per lab (all its submissions):",
               {lab: round(s, 1) for lab, s in course["autograde_seconds"].items()})

@@ -3,12 +3,12 @@
 `weight_slice` turns an MLP's loss into a function E(w) of a few chosen weights (the others fixed),
 with its gradient taken from backpropagation; `error_grid` evaluates such an E on a grid of two
 weights, laid out for matplotlib's ``contour``, and `gradient_descent_path` records the iterates of
-plain gradient descent, ``w^t = w^(t-1) - eta grad E(w^(t-1))``, to draw on top of it (see
-`dlcore.plotting.plot_error_surface`). `quadratic` and `max_stable_learning_rate` give the quadratic
+plain gradient descent, ``w^(tau) = w^(tau-1) - eta grad E(w^(tau-1))`` with tau the step, to draw
+on top of it (see `dlcore.plotting.plot_error_surface`). `quadratic` and `max_stable_learning_rate` give the quadratic
 model E = 1/2 w^T A w, on which gradient descent converges exactly when 0 < eta < 2 / lambda_max;
 `numerical_hessian` measures the same curvature on any error function. `model_at` and
-`swap_hidden_units` return modified copies of a network (the latter shows a weight-space symmetry);
-`local_minima`, `refine_minima`, `path_errors` and `train_from_seeds` are the chapter's small
+`swap_hidden_units` return modified copies of a network (the latter shows a weight-space symmetry,
+and `midpoint_error_ratio` how far such symmetric minima are from convexity); `local_minima`, `refine_minima`, `path_errors` and `train_from_seeds` are the chapter's small
 experiment helpers. A weight is named by a reference ``("W", l, j, i)`` for ``w^l_ji = W[l][j, i]``
 or ``("b", l, j)`` for ``b^l_j = b[l][j]``: the layer ``l`` counts from 1 as in the lecture, the
 units ``j, i`` from 0 as numpy does.
@@ -48,9 +48,9 @@ def error_grid(E: Callable[[np.ndarray], float], w1_values, w2_values) -> np.nda
 def gradient_descent_path(
     grad: Callable[[np.ndarray], np.ndarray], w0, eta: float, n_steps: int
 ) -> np.ndarray:
-    """Iterates of gradient descent, w^t = w^(t-1) - eta * grad E(w^(t-1)), starting at w0 (D,).
+    """Iterates of gradient descent, w^(tau) = w^(tau-1) - eta * grad E(w^(tau-1)), starting at w^(0) = w0 (D,).
 
-    Returns an array (n_steps + 1, D) whose row t is w^t. If an iterate becomes
+    Returns an array (n_steps + 1, D) whose row tau is w^(tau). If an iterate becomes
     non-finite (divergence, e.g. eta > 2 / lambda_max on a quadratic), the path
     stops before it and only the finite rows are returned.
     """
@@ -183,6 +183,17 @@ def swap_hidden_units(model: MLP, layer: int, j: int, k: int) -> MLP:
     return net
 
 
+def midpoint_error_ratio(error: Callable[[np.ndarray], float], w_a, w_b) -> float:
+    """E((w_a + w_b) / 2) divided by (E(w_a) + E(w_b)) / 2, the chord's value there; a convex E gives at most 1."""
+    w_a, w_b = (np.asarray(w, dtype=np.float64) for w in (w_a, w_b))
+    if w_a.ndim != 1 or w_a.shape != w_b.shape:
+        raise ValueError(f"w_a and w_b must be 1-D arrays of the same shape, got {w_a.shape} and {w_b.shape}")
+    chord = 0.5 * (float(error(w_a)) + float(error(w_b)))
+    if not chord > 0:
+        raise ValueError(f"the errors at w_a and w_b must have a positive mean, got {chord}")
+    return float(error(0.5 * (w_a + w_b))) / chord
+
+
 def all_weight_refs(model: MLP) -> list[tuple]:
     """References to every weight and bias of ``model``, in the order W^1, b^1, ..., W^L, b^L (row-major)."""
     refs = []
@@ -270,7 +281,7 @@ def refine_minima(error, gradient, starts, tol: float = 1e-3) -> np.ndarray:
 def train_from_seeds(sizes, X, T, seeds, epochs: int, eta: float, batch_size=None, **mlp_options):
     """The same ``MLP(sizes, seed=s, **mlp_options)`` trained from each seed; returns a list of (model, history).
 
-    ``batch_size=None`` uses the whole batch, i.e. plain gradient descent ``w^t = w^(t-1) - eta grad E(w^(t-1))``.
+    ``batch_size=None`` uses the whole batch, i.e. plain gradient descent ``w^(tau) = w^(tau-1) - eta grad E(w^(tau-1))``.
     """
     seeds = list(seeds)
     if not seeds:

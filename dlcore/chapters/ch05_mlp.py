@@ -64,13 +64,13 @@ def plot_hidden_units(model, X, t=None, axes=None, resolution: int = 100, paddin
         image = ax.imshow(Z[j], origin="lower", extent=(x1.min(), x1.max(), x2.min(), x2.max()),
                           cmap="coolwarm", vmin=low, vmax=limit, aspect="auto")
         ax.contour(x1, x2, A[j], levels=[0.0], colors="black", linestyles="--", linewidths=1.2)
-        ax.plot([], [], color="black", linestyle="--", label=f"$a_{{{j + 1}}}^{{(1)}} = 0$")
+        ax.plot([], [], color="black", linestyle="--", label=f"$a_{{{j + 1}}}^{{1}} = 0$")
         if t is not None:
             scatter_classes(_points("X", X, 2), t, ax=ax, linewidths=0.6, s=30, zorder=3)
-        ax.set(title=f"hidden unit {j + 1}: $z_{{{j + 1}}}^{{(1)}}(\\mathbf{{x}})$", xlabel="$x_1$", ylabel="$x_2$")
+        ax.set(title=f"hidden unit {j + 1}: $z_{{{j + 1}}}^{{1}}(\\mathbf{{x}})$", xlabel="$x_1$", ylabel="$x_2$")
         ax.grid(False)
     axes[0].legend(loc="best")
-    axes[-1].figure.colorbar(image, ax=list(axes), label="$z_j^{(1)}(\\mathbf{x})$", shrink=0.9)
+    axes[-1].figure.colorbar(image, ax=list(axes), label="$z_j^1(\\mathbf{x})$", shrink=0.9)
     return axes
 
 
@@ -117,8 +117,8 @@ def plot_hidden_space(model, X, t, ax=None, title=None):
     ax = plt.subplots()[1] if ax is None else ax
     scatter_classes(Z, t, ax=ax, linewidths=0.6, s=30, zorder=3)
     low, high = Z.min(axis=0) - 0.3, Z.max(axis=0) + 0.3
-    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="$z_1^{(1)}$", ylabel="$z_2^{(1)}$",
-           title=title or "inputs mapped to hidden space $z^{(1)}$")
-    plot_boundary(np.r_[b, w], ax=ax, color="black", linestyle="--", label="output: $w^{(2)} \\cdot z + b^{(2)} = 0$")
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="$z_1^1$", ylabel="$z_2^1$",
+           title=title or "inputs mapped to hidden space $z^1$")
+    plot_boundary(np.r_[b, w], ax=ax, color="black", linestyle="--", label="output: $w^2 \\cdot z + b^2 = 0$")
     ax.legend(loc="best")
     return ax

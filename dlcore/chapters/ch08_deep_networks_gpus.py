@@ -151,13 +151,14 @@ def depth_width_experiment(architectures, X_train, t_train, X_test, t_test, seed
 
 
 def sawtooth_weights(depth: int):
-    """Weights of a ReLU net ``[1, 2, ..., 2, 1]`` (``depth`` hidden layers) that computes the tent map
-    ``h(x) = 2 relu(x) - 4 relu(x - 1/2)`` composed ``depth`` times on [0, 1]: a sawtooth of ``2^depth`` pieces.
+    """Weights of a ReLU net ``[1, 2, ..., 2, 1]`` with ``depth`` = D hidden layers (L = D + 1 layers of weights)
+    that computes the tent map ``h(x) = 2 relu(x) - 4 relu(x - 1/2)`` composed D times on [0, 1]: a sawtooth
+    of ``2^D`` pieces.
 
     Returns the lists ``(W, b)`` indexed by layer (``W[0] = b[0] = None``) in numpy float64, to set as
     ``model.W, model.b`` of ``MLP([1] + [2] * depth + [1], activation='relu', output='identity', loss='mse')``.
     """
-    L = check_count("depth", depth) + 1
+    L = check_count("depth", depth) + 1  # layers of weights
     tent = np.array([[2.0, -4.0]])  # h = 2 z_1 - 4 z_2 from z = (relu(x), relu(x - 1/2))
     W, b = [None] * (L + 1), [None] * (L + 1)
     W[1], b[1] = np.array([[1.0], [1.0]]), np.array([0.0, -0.5])  # a^1 = (x, x - 1/2)
