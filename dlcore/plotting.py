@@ -17,7 +17,7 @@ from cycler import cycler
 from matplotlib.ticker import MaxNLocator
 from scipy.interpolate import RegularGridInterpolator
 
-from .checks import check_count
+from .checks import check_count, check_sizes
 
 CLASS_COLOURS = (
     "#0072B2",  # blue
@@ -316,3 +316,150 @@ def plot_learning_curves(history: Mapping, ax=None):
         panel.set_xlim(1, max(n_epochs, 2))
         panel.legend(loc="best")
     return axes
+
+
+# ---------------------------------------------------------------- diagrams of units and networks
+_DIAGRAM_FONT = 13  # points: at the figure's 100 dpi no smaller than the book's body text
+_NODE_STYLE = {"facecolor": "white", "edgecolor": "black", "linewidth": 1.4, "zorder": 3}
+_EDGE_COLOUR = "#888888"
+_LABEL_BOX = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+
+
+def _diagram_axes(ax, figsize):
+    ax = plt.subplots(figsize=figsize)[1] if ax is None else ax
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _node(ax, centre, radius, text, facecolor="white", fontsize=_DIAGRAM_FONT):
+    circle = plt.Circle(centre, radius, **(_NODE_STYLE | {"facecolor": facecolor}))
+    circle.set_gid("node")
+    ax.add_patch(circle)
+    if text:
+        ax.text(*centre, text, ha="center", va="center", fontsize=fontsize, zorder=4, gid="node-label")
+
+
+def _edge(ax, start, end, shrink, colour=_EDGE_COLOUR, linewidth=1.0, arrow=True):
+    start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
+    direction = (end - start) / np.linalg.norm(end - start)
+    tail, head = start + shrink[0] * direction, end - shrink[1] * direction
+    ax.annotate("", xy=head, xytext=tail, gid="edge", zorder=2,
+                arrowprops={"arrowstyle": "-|>" if arrow else "-", "color": colour, "lw": linewidth,
+                            "shrinkA": 0, "shrinkB": 0, "mutation_scale": 12})
+    return tail, head
+
+
+def _edge_label(ax, tail, head, text, fraction, colour="black", offset=(0.0, 0.0)):
+    position = tail + fraction * (head - tail) + np.asarray(offset)
+    ax.text(*position, text, ha="center", va="center", fontsize=_DIAGRAM_FONT - 1, color=colour,
+            bbox=_LABEL_BOX, zorder=5, gid="edge-label")
+
+
+def draw_unit(n_inputs: int = 2, activation: str = "g", bias: bool = True, input_symbol: str = "phi", ax=None):
+    """Diagram of one unit: inputs ``phi_i`` (or ``x_i``) with weights ``w_i``, the sum ``a``, ``g`` (or the step ``f``), ``y``.
+
+    ``activation`` is ``"g"`` (a smooth non-linearity) or ``"step"`` (the perceptron's ``f``); ``bias``
+    adds the input ``phi_0 = 1`` with weight ``w_0``. Returns the Axes.
+    """
+    n_inputs = check_count("n_inputs", n_inputs)
+    if n_inputs > 6:
+        raise ValueError(f"n_inputs must be at most 6 to keep the diagram legible; got {n_inputs}")
+    if activation not in ("g", "step"):
+        raise ValueError(f"activation must be 'g' or 'step', got {activation!r}")
+    if input_symbol not in ("phi", "x"):
+        raise ValueError(f"input_symbol must be 'phi' or 'x', got {input_symbol!r}")
+    symbol = r"\phi" if input_symbol == "phi" else "x"
+    vector = r"\boldsymbol{\phi}" if input_symbol == "phi" else r"\mathbf{x}"
+    ax = _diagram_axes(ax, (6.8, 0.7 * (n_inputs + bias) + 1.3))
+
+    indices = list(range(0 if bias else 1, n_inputs + 1))
+    ys = (len(indices) - 1) / 2 - np.arange(len(indices), dtype=np.float64)
+    radius, sum_at, box_at, out_at = 0.34, np.array([2.9, 0.0]), np.array([4.5, 0.0]), np.array([5.7, 0.0])
+    for i, y in zip(indices, ys):
+        at = np.array([0.0, y])
+        text = "$1$" if i == 0 else f"${symbol}_{{{i}}}$"
+        _node(ax, at, radius, text, facecolor="#EEEEEE" if i == 0 else "white")
+        tail, head = _edge(ax, at, sum_at, (radius, 0.42))
+        _edge_label(ax, tail, head, f"$w_{{{i}}}$", 0.45)
+    if bias:
+        ax.text(-radius - 0.1, ys[0], f"${symbol}_0 =$", ha="right", va="center", fontsize=_DIAGRAM_FONT, gid="text")
+
+    _node(ax, sum_at, 0.42, r"$\Sigma$", fontsize=_DIAGRAM_FONT + 3)
+    weighted = r"\mathbf{w}^\top" + vector
+    ax.text(sum_at[0], sum_at[1] - 0.62, f"$a = {weighted}$", ha="center", va="top", fontsize=_DIAGRAM_FONT, gid="text")
+    _edge(ax, sum_at, box_at - [0.5, 0.0], (0.42, 0.0), colour="black")
+    ax.text(*(sum_at + box_at - [0.5, 0]) / 2 + [0.1, 0.1], "$a$", ha="center", va="bottom",
+            fontsize=_DIAGRAM_FONT, gid="text")
+
+    box = plt.Rectangle(box_at - [0.5, 0.4], 1.0, 0.8, **_NODE_STYLE)
+    box.set_gid("activation")
+    ax.add_patch(box)
+    if activation == "step":  # a small drawing of f: -1 left of 0, +1 from 0 on
+        ax.plot(box_at[0] + np.array([-0.35, 0.0, 0.0, 0.35]), box_at[1] + np.array([-0.22, -0.22, 0.22, 0.22]),
+                color="black", linewidth=1.6, zorder=4, gid="step")
+        name, output = "f", r"$y = f(a) \in \{-1, +1\}$"
+    else:
+        ax.text(*box_at, "$g$", ha="center", va="center", fontsize=_DIAGRAM_FONT + 2, zorder=4, gid="node-label")
+        name, output = "g", "$y = g(a)$"
+    ax.text(box_at[0], box_at[1] - 0.62, "step $f$" if name == "f" else "activation", ha="center", va="top",
+            fontsize=_DIAGRAM_FONT, gid="text")
+    _edge(ax, box_at + [0.5, 0.0], out_at, (0.0, 0.0), colour="black")
+    ax.text(out_at[0] + 0.12, out_at[1], output, ha="left", va="center", fontsize=_DIAGRAM_FONT, gid="text")
+
+    ax.set_xlim(-1.3, 8.4)
+    ax.set_ylim(min(ys.min(), -1.0) - 0.5, max(ys.max(), 0.5) + 0.5)
+    return ax
+
+
+def _index_letter(l: int, n_layers: int) -> str:
+    return "i" if l == 0 else ("k" if l == n_layers else "j")
+
+
+def draw_mlp(sizes=(3, 4, 2), ax=None, labelled_edges: int = 2):
+    """Diagram of ``MLP(sizes)``, ``sizes = (M_0, ..., M_L)``: the units of each layer, all weights, the layer index ``l``
+    and size ``M_l`` under each layer, and ``labelled_edges`` weights ``w^l_ji`` named per layer. Returns the Axes.
+    """
+    sizes = check_sizes(sizes)
+    if max(sizes) > 6 or len(sizes) > 5:
+        raise ValueError(f"draw_mlp draws at most 5 layers of at most 6 units each to stay legible; got sizes {sizes}")
+    if labelled_edges not in (0, 1, 2):
+        raise ValueError(f"labelled_edges must be 0, 1 or 2 (weights named per layer), got {labelled_edges!r}")
+    L = len(sizes) - 1
+    spacing, radius, gap = 0.95, 0.3, 2.6
+    ax = _diagram_axes(ax, (min(2.2 * (L + 1) + 0.6, 7.0), 0.55 * max(sizes) + 2.4))
+
+    def centre(l, unit):  # unit is 1-based; each layer is centred on y = 0
+        return np.array([l * gap, ((sizes[l] - 1) / 2 - (unit - 1)) * spacing])
+
+    for l in range(1, L + 1):
+        for j in range(1, sizes[l] + 1):
+            for i in range(1, sizes[l - 1] + 1):
+                corners = [(1, 1), (sizes[l], sizes[l - 1])][:labelled_edges]
+                named = (j, i) in corners
+                tail, head = _edge(ax, centre(l - 1, i), centre(l, j), (radius, radius), arrow=False,
+                                   colour="black" if named else _EDGE_COLOUR, linewidth=1.6 if named else 0.8)
+                if named:
+                    above = 0.22 if (j, i) == (1, 1) else -0.22
+                    _edge_label(ax, tail, head, f"$w^{{{l}}}_{{{j}{i}}}$", 0.5, offset=(0.0, above))
+
+    top = (max(sizes) - 1) / 2 * spacing + radius
+    for l, M in enumerate(sizes):
+        for unit in range(1, M + 1):
+            text = f"$x_{{{unit}}}$" if l == 0 else (f"$y_{{{unit}}}$" if l == L else f"$z^{{{l}}}_{{{unit}}}$")
+            _node(ax, centre(l, unit), radius, text, facecolor="#EEEEEE" if l in (0, L) else "white",
+                  fontsize=_DIAGRAM_FONT - 1)
+        name = r"$\mathbf{z}^0 = \mathbf{x}$" if l == 0 else (
+            rf"$\mathbf{{y}} = \mathbf{{z}}^{{{L}}}$" if l == L else rf"$\mathbf{{z}}^{{{l}}}$")
+        role = "input" if l == 0 else ("output" if l == L else "hidden")
+        ax.text(l * gap, top + 0.25, f"{role}\n{name}", ha="center", va="bottom", fontsize=_DIAGRAM_FONT,
+                linespacing=1.4, gid="layer-name")
+        ax.text(l * gap, -top - 0.2, f"$l = {l}$\n$M_{{{l}}} = {M}$\nunits ${_index_letter(l, L)}$",
+                ha="center", va="top", fontsize=_DIAGRAM_FONT, linespacing=1.5, gid="layer-index")
+    for l in range(1, L + 1):
+        ax.text((l - 0.5) * gap, -top - 0.2, f"$W^{{{l}}}$\n${sizes[l]} \\times {sizes[l - 1]}$",
+                ha="center", va="top", fontsize=_DIAGRAM_FONT, linespacing=1.5, color="#555555", gid="weight-name")
+
+    ax.set_xlim(-0.75, L * gap + 0.75)
+    ax.set_ylim(-top - 1.6, top + 1.0)
+    return ax

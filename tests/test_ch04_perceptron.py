@@ -150,3 +150,30 @@ def test_shade_regions_adds_filled_regions_and_keeps_limits():
     assert len(ax.collections) >= 3, "expected the two scatters plus the filled regions"
     with pytest.raises(ValueError, match=r"shape \(3,\)"):
         boundaries.shade_regions(np.zeros(2), ax)
+
+
+def test_perceptron_from_zero_replays_dlcore_perceptron_in_a_fixed_order():
+    X, t = _blobs(offset=(4.0, 1.0))
+    reference = Perceptron(eta=1.0, max_epochs=100, shuffle=False).fit(X, t)
+    w, mistakes = boundaries.perceptron_from(design_matrix(X), t, np.zeros(3))
+    assert mistakes == reference.mistakes_per_epoch and np.allclose(w, reference.w)
+
+
+def test_perceptron_from_a_start_depends_on_eta_only_through_w_start_over_eta():
+    X, t = _blobs(offset=(4.0, 1.0))
+    Phi, w_start = design_matrix(X), np.array([5.0, -1.0, 1.0])
+    w_small, mistakes_small = boundaries.perceptron_from(Phi, t, w_start, eta=0.1)
+    w_scaled, mistakes_scaled = boundaries.perceptron_from(Phi, t, w_start / 0.1, eta=1.0)
+    assert mistakes_small == mistakes_scaled and np.allclose(w_small, 0.1 * w_scaled)
+    assert mistakes_small[-1] == 0 and np.all(t * (Phi @ w_small) > 0)
+
+
+def test_perceptron_from_stops_at_max_epochs_on_xor_and_rejects_bad_input():
+    X, t01 = xor_points()
+    Phi = design_matrix(X)
+    _, mistakes = boundaries.perceptron_from(Phi, 2 * t01 - 1, np.zeros(3), max_epochs=7)
+    assert len(mistakes) == 7 and min(mistakes) > 0
+    with pytest.raises(ValueError, match="eta"):
+        boundaries.perceptron_from(Phi, 2 * t01 - 1, np.zeros(3), eta=0.0)
+    with pytest.raises(ValueError, match=r"w must have shape \(3,\)"):
+        boundaries.perceptron_from(Phi, 2 * t01 - 1, np.zeros(2))

@@ -1,4 +1,4 @@
-"""dlcore.chapters.ch08_deep_networks_gpus: per-layer diagnostics, width for a budget, the sawtooth, the experiments."""
+"""dlcore.chapters.ch08_deep_networks_gpus: per-layer diagnostics, width for a budget, the sawtooth, the experiments, pre-training."""
 
 import math
 
@@ -135,3 +135,52 @@ def test_depth_width_experiment_trains_every_architecture_for_every_seed():
         assert [r["config"]["seed"] for r in results] == [0, 1]
         assert all(r["n_parameters"] == n_parameters(sizes) for r in results)
         assert all(0 <= r["test_accuracy"] <= 1 and len(r["history"]["train_loss"]) == 2 for r in results)
+
+
+# --- greedy layer-wise pre-training --------------------------------------------------------
+
+
+def test_pretrain_autoencoder_learns_to_reconstruct_its_inputs():
+    X = np.random.default_rng(0).normal(size=(200, 3)) @ np.random.default_rng(1).normal(size=(3, 8))  # rank 3 in 8-D
+    autoencoder = dg.pretrain_autoencoder(X, 4, epochs=40, eta=0.01, batch_size=20)
+    assert autoencoder.sizes == [8, 4, 8] and autoencoder.objective.output == "identity"
+    untrained = MLP([8, 4, 8], activation="tanh", output="identity", loss="mse", seed=0)
+    assert autoencoder.error(X, X) < 0.2 * untrained.error(X, X), "training should cut the reconstruction error"
+    with pytest.raises(ValueError, match="n_hidden"):
+        dg.pretrain_autoencoder(X, 0)
+
+
+def test_copy_first_layer_copies_W1_and_b1_only():
+    source, target = MLP([6, 5, 6], output="identity", loss="mse", seed=1), MLP([6, 5, 3], seed=2)
+    W2 = target.W[2].copy()
+    assert dg.copy_first_layer(source, target) is target
+    np.testing.assert_array_equal(target.W[1], source.W[1])
+    np.testing.assert_array_equal(target.b[1], source.b[1])
+    np.testing.assert_array_equal(target.W[2], W2)
+    target.W[1][0, 0] += 1.0
+    assert target.W[1][0, 0] != source.W[1][0, 0], "the copy must not share memory with the source"
+    with pytest.raises(ValueError, match="first layers differ"):
+        dg.copy_first_layer(source, MLP([6, 4, 3]))
+
+
+def test_pretraining_comparison_trains_both_starts_for_every_seed():
+    X, t = _batch(N=60, d=6)
+    autoencoder = dg.pretrain_autoencoder(X, 5, epochs=2)
+    result = dg.pretraining_comparison(autoencoder, [6, 5, 3], X, t, X, t, seeds=(0, 1, 2), epochs=1)
+    assert set(result) == {"random", "pretrained"}
+    assert all(values.shape == (3,) and np.all((values >= 0) & (values <= 1)) for values in result.values())
+    model = MLP([6, 5, 3], activation="tanh", seed=1)
+    model.fit(X, t, epochs=1, eta=0.05, batch_size=32, progress=False)
+    assert result["random"][1] == model.score(X, t), "the random start should be MLP(sizes, seed=seed) trained alike"
+
+
+def test_plot_unit_weights_draws_one_image_per_unit():
+    import matplotlib.pyplot as plt
+
+    fig = dg.plot_unit_weights(np.arange(20 * 64.0).reshape(20, 64), n_units=7, ncols=4, title="W")
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 8 and len(images) == 7 and images[0].images[0].get_array().shape == (8, 8)
+    assert images[0].get_title() == "unit 1" and images[0].title.get_fontsize() >= 11
+    plt.close(fig)
+    with pytest.raises(ValueError, match="W must have shape"):
+        dg.plot_unit_weights(np.zeros((5, 63)), n_units=3)

@@ -248,3 +248,78 @@ def test_learning_curves_draw_on_given_axes():
 def test_learning_curves_reject_bad_history(history, message):
     with pytest.raises(ValueError, match=message):
         plotting.plot_learning_curves(history)
+
+
+# ---------------------------------------------------------------- diagrams
+def _gid_artists(ax, gid):
+    return [artist for artist in ax.findobj() if artist.get_gid() == gid]
+
+
+def _texts(ax):
+    return [text.get_text() for text in ax.texts]
+
+
+@pytest.mark.parametrize("n_inputs, bias", [(2, True), (3, False), (1, True)])
+def test_draw_unit_draws_one_node_and_one_named_weight_per_input_then_the_sum(n_inputs, bias):
+    ax = plotting.draw_unit(n_inputs=n_inputs, bias=bias)
+    n_in = n_inputs + bias
+    assert len(_gid_artists(ax, "node")) == n_in + 1                       # the inputs and the sum
+    weight_labels = [text.get_text() for text in _gid_artists(ax, "edge-label")]
+    assert weight_labels == [f"$w_{{{i}}}$" for i in range(0 if bias else 1, n_inputs + 1)]
+    assert len(_gid_artists(ax, "edge")) == n_in + 2                       # inputs -> sum -> g -> y
+    assert len(_gid_artists(ax, "activation")) == 1
+    texts = _texts(ax)
+    assert r"$a = \mathbf{w}^\top\boldsymbol{\phi}$" in texts and "$y = g(a)$" in texts
+    assert ("$1$" in texts) == bias and (r"$\phi_0 =$" in texts) == bias
+
+
+def test_draw_unit_draws_the_perceptrons_step_and_signed_output():
+    ax = plotting.draw_unit(activation="step", input_symbol="x")
+    texts = _texts(ax)
+    assert r"$y = f(a) \in \{-1, +1\}$" in texts and "step $f$" in texts
+    assert "$x_{1}$" in texts and "$x_{2}$" in texts and r"$a = \mathbf{w}^\top\mathbf{x}$" in texts
+    assert len(_gid_artists(ax, "step")) == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [({"n_inputs": 0}, "n_inputs"), ({"n_inputs": 7}, "at most 6"),
+                                             ({"activation": "relu"}, "activation"), ({"input_symbol": "z"}, "input_symbol")])
+def test_draw_unit_rejects_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.draw_unit(**kwargs)
+
+
+def test_draw_mlp_draws_every_unit_and_every_weight_with_layer_indices_and_sizes():
+    ax = plotting.draw_mlp((3, 4, 2))
+    assert len(_gid_artists(ax, "node")) == 3 + 4 + 2
+    assert len(_gid_artists(ax, "edge")) == 3 * 4 + 4 * 2
+    labels = [text.get_text() for text in _gid_artists(ax, "edge-label")]
+    assert labels == ["$w^{1}_{11}$", "$w^{1}_{43}$", "$w^{2}_{11}$", "$w^{2}_{24}$"]
+    node_labels = [text.get_text() for text in _gid_artists(ax, "node-label")]
+    assert node_labels == ["$x_{1}$", "$x_{2}$", "$x_{3}$", "$z^{1}_{1}$", "$z^{1}_{2}$", "$z^{1}_{3}$", "$z^{1}_{4}$",
+                           "$y_{1}$", "$y_{2}$"]
+    under = [text.get_text() for text in _gid_artists(ax, "layer-index")]
+    assert under == ["$l = 0$\n$M_{0} = 3$\nunits $i$", "$l = 1$\n$M_{1} = 4$\nunits $j$", "$l = 2$\n$M_{2} = 2$\nunits $k$"]
+    names = [text.get_text() for text in _gid_artists(ax, "layer-name")]
+    assert names[0] == "input\n$\\mathbf{z}^0 = \\mathbf{x}$" and names[1].startswith("hidden")
+    assert [text.get_text() for text in _gid_artists(ax, "weight-name")] == ["$W^{1}$\n$4 \\times 3$", "$W^{2}$\n$2 \\times 4$"]
+
+
+def test_draw_mlp_handles_deeper_networks_and_fewer_named_weights():
+    ax = plotting.draw_mlp([2, 3, 3, 1], labelled_edges=1)
+    assert len(_gid_artists(ax, "node")) == 9 and len(_gid_artists(ax, "edge")) == 6 + 9 + 3
+    assert [text.get_text() for text in _gid_artists(ax, "edge-label")] == ["$w^{1}_{11}$", "$w^{2}_{11}$", "$w^{3}_{11}$"]
+    assert "$z^{2}_{3}$" in _texts(ax)
+    assert not _gid_artists(plotting.draw_mlp([2, 2], labelled_edges=0), "edge-label")
+
+
+@pytest.mark.parametrize("sizes, kwargs, message", [([3], {}, "sizes"), ([2, 0, 1], {}, "sizes"), ([2, 7, 1], {}, "at most"),
+                                                    ([2, 2, 1], {"labelled_edges": 3}, "labelled_edges")])
+def test_draw_mlp_rejects_bad_input(sizes, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.draw_mlp(sizes, **kwargs)
+
+
+def test_diagrams_draw_on_a_given_axes_without_axis_lines():
+    fig, ax = plt.subplots()
+    assert plotting.draw_mlp([2, 2, 1], ax=ax) is ax and not ax.axison
+    assert plotting.draw_unit(ax=ax) is ax

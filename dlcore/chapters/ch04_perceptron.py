@@ -170,3 +170,25 @@ def plot_boundary_panel(weight_history, X, t, epochs, mistakes_per_epoch=None, a
             title += f"\n{mistakes_per_epoch[epoch - 1]} mistakes in it"
         ax.set_title(title, fontsize=10)
     return axes
+
+
+# ---------------------------------------------------------------- starting away from w = 0
+def perceptron_from(Phi, t, w_start, eta: float = 1.0, max_epochs: int = 100) -> tuple[np.ndarray, list[int]]:
+    """The perceptron rule (eq. perceptron-update) in the rows' order, started at ``w_start`` (M,): ``(w, mistakes_per_epoch)``.
+
+    Stops after the first epoch without a mistake or after ``max_epochs``; a sample with
+    ``t_n w^T phi_n = 0`` counts as a mistake, as in `dlcore.Perceptron`.
+    """
+    Phi, t, w = _check_signed(Phi, t, w_start)
+    if not np.isfinite(eta) or eta <= 0:
+        raise ValueError(f"eta (the learning rate) must be a positive number, got {eta!r}")
+    w, mistakes = w.copy(), []
+    for _ in range(check_count("max_epochs", max_epochs)):
+        mistakes.append(0)
+        for phi_n, t_n in zip(Phi, t):
+            if t_n * (w @ phi_n) <= 0:
+                w += eta * t_n * phi_n
+                mistakes[-1] += 1
+        if mistakes[-1] == 0:
+            break
+    return w, mistakes

@@ -6,6 +6,10 @@ per sample. Backpropagation gets all ``W`` derivatives from one forward and one 
 ``O(W)`` each, so ``O(W^2)``. The counts are :func:`dlcore.counting.gradient_macs`; this module
 measures the cost (:func:`time_gradients`), fits the exponent of a power law (:func:`loglog_slope`)
 and draws the chapter's figures (:func:`plot_gradient_costs`, :func:`plot_network_signals`).
+
+For the worked example by hand it also holds the 2-2-1 network (:func:`hand_network`), names every
+number of its forward and backward pass (:func:`named_values`), and gives the local backward rules
+of the add, multiply and max gates of a computational graph (:func:`gate_backward`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from ..counting import METHODS, n_parameters
 from ..gradcheck import numerical_gradient, relative_error
 from ..mlp import MLP
 from ..timing import best_time
+
+GATES = ("add", "mul", "max")
 
 _LEGEND = {"backprop": "backpropagation", "finite_differences": "central differences"}
 
@@ -138,3 +144,62 @@ def plot_network_signals(z, delta, ax=None, title=None):
     ax.grid(False)
     ax.set_title(title if title is not None else r"forward: $z^l$ (black), backward: $\delta^l$ (orange)")
     return ax
+
+
+def hand_network():
+    """The chapter's 2-2-1 network for backpropagation by hand: tanh hidden units, a linear output.
+
+    Returns ``(W, b, x, t)``: lists ``W``, ``b`` indexed by layer (``W[1] = [[-0.5, 0.5], [1, -1]]``,
+    ``W[2] = [[1, -1]]``, all biases 0), one sample ``x = [[1, 2]]`` ``(1, 2)`` and its target
+    ``t = [[1]]`` ``(1, 1)`` for the sum-of-squares error ``E = (y - t)^2 / 2``.
+    """
+    W = [None, np.array([[-0.5, 0.5], [1.0, -1.0]]), np.array([[1.0, -1.0]])]
+    b = [None, np.zeros(2), np.zeros(1)]
+    return W, b, np.array([[1.0, 2.0]]), np.array([[1.0]])
+
+
+def named_values(a, z, delta, dW, db, E=None) -> dict:
+    """The numbers of one sample's forward and backward pass, by name: ``{'a^1_1': ..., 'dE/dw^2_11': ...}``.
+
+    ``a``, ``z``, ``delta``, ``dW``, ``db`` are lists indexed by layer as :mod:`dlcore.backprop` returns
+    them (one sample: ``a[l]`` of shape ``(1, M_l)``); units and inputs are numbered from 1, as in
+    the lecture. Names: ``a^l_j``, ``z^l_j`` (l >= 1), ``delta^l_j``, ``dE/dw^l_ji``, ``dE/db^l_j``,
+    and ``E`` when given. Values are Python floats.
+    """
+    if not (len(a) == len(z) == len(delta) == len(dW) == len(db)) or len(a) < 2:
+        raise ValueError("a, z, delta, dW and db must be lists of the same length L + 1 >= 2, indexed by layer")
+    values = {}
+    for l in range(1, len(a)):
+        rows = {"a": a[l], "z": z[l], "delta": delta[l], "dE/db": db[l]}
+        for name, array in rows.items():
+            flat = np.ravel(np.asarray(array, dtype=np.float64))
+            if len(flat) != np.shape(dW[l])[0]:
+                raise ValueError(f"{name}^{l} has {len(flat)} entries, but W^{l} has {np.shape(dW[l])[0]} rows; "
+                                 "pass the lists of a single sample")
+            values.update({f"{name}^{l}_{j + 1}": float(v) for j, v in enumerate(flat)})
+        for (j, i), v in np.ndenumerate(np.asarray(dW[l], dtype=np.float64)):
+            values[f"dE/dw^{l}_{j + 1}{i + 1}"] = float(v)
+    if E is not None:
+        values["E"] = float(E)
+    return values
+
+
+def gate_backward(op: str, inputs, upstream: float) -> tuple:
+    """Gradients at the inputs of one gate of a computational graph: local derivative times upstream.
+
+    ``op`` is 'add' (``u + v``: both inputs get ``upstream``), 'mul' (``u v``: each input gets the
+    *other* input times ``upstream``) or 'max' (``max(u, v)``: the larger input gets ``upstream``, the
+    other 0; at a tie the first one, a valid subgradient). ``inputs`` is the pair ``(u, v)``.
+    Returns the pair ``(dE/du, dE/dv)``.
+    """
+    if op not in GATES:
+        raise ValueError(f"op must be one of {GATES}; got {op!r}")
+    if len(inputs) != 2:
+        raise ValueError(f"a gate takes two inputs; got {len(inputs)}")
+    u, v = (float(value) for value in inputs)
+    upstream = float(upstream)
+    if op == "add":
+        return upstream, upstream
+    if op == "mul":
+        return v * upstream, u * upstream
+    return (upstream, 0.0) if u >= v else (0.0, upstream)

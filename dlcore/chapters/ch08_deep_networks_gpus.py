@@ -1,5 +1,6 @@
 """Chapter 8, deep networks and GPUs: per-layer gradient norms and activation statistics, the
-depth-against-width experiment and the sawtooth that only depth makes cheap.
+depth-against-width experiment, the sawtooth that only depth makes cheap, and greedy layer-wise
+pre-training with autoencoders.
 
 Notation as in the rest of :mod:`dlcore`: ``sizes = [M_0 = d, M_1, ..., M_L = K]``, ``W^l`` of shape
 ``(M_l, M_(l-1))``, batches are rows, and lists are indexed by the layer ``l``: ``a[l] = a^l``,
@@ -176,3 +177,57 @@ def count_monotone_pieces(y) -> int:
     slope_sign = np.sign(np.diff(y))
     slope_sign = slope_sign[slope_sign != 0]
     return int(np.sum(slope_sign[1:] != slope_sign[:-1])) + 1
+
+
+# --- greedy layer-wise pre-training --------------------------------------------------------
+
+
+def pretrain_autoencoder(X, n_hidden: int, activation="tanh", epochs=30, eta=0.03, batch_size=32, seed=0) -> MLP:
+    """An autoencoder ``MLP([d, n_hidden, d])`` (identity output, sum-of-squares loss) trained by SGD to reproduce ``X``."""
+    X = check_X(X)
+    autoencoder = MLP([X.shape[1], check_count("n_hidden", n_hidden), X.shape[1]], activation=activation,
+                      output="identity", loss="mse", seed=seed)
+    autoencoder.fit(X, X, epochs=epochs, eta=eta, batch_size=batch_size, progress=False)
+    return autoencoder
+
+
+def copy_first_layer(source, target):
+    """Copy ``W^1`` and ``b^1`` of the MLP ``source`` into the MLP ``target`` (same shapes) and return ``target``."""
+    if tuple(source.sizes[:2]) != tuple(target.sizes[:2]):
+        raise ValueError(f"the first layers differ: sizes {source.sizes[:2]} and {target.sizes[:2]}")
+    target.W[1] = target.backend.from_numpy(np.array(to_numpy(source.W[1]), dtype=np.float64))
+    target.b[1] = target.backend.from_numpy(np.array(to_numpy(source.b[1]), dtype=np.float64))
+    return target
+
+
+def pretraining_comparison(autoencoder, sizes, X_train, t_train, X_test, t_test, seeds=(0,), activation="tanh",
+                           epochs=1, eta=0.05, batch_size=32) -> dict:
+    """Test accuracies ``{'random': (S,), 'pretrained': (S,)}`` of MLPs ``sizes`` trained alike, one per seed."""
+    accuracy = {"random": [], "pretrained": []}
+    for seed in seeds:
+        for start in accuracy:
+            model = MLP(sizes, activation=activation, seed=seed)
+            if start == "pretrained":
+                copy_first_layer(autoencoder, model)
+            model.fit(X_train, t_train, epochs=epochs, eta=eta, batch_size=batch_size, progress=False)
+            accuracy[start].append(model.score(X_test, t_test))
+    return {start: np.array(values) for start, values in accuracy.items()}
+
+
+def plot_unit_weights(W, n_units: int = 12, shape=(8, 8), ncols: int = 6, title=None):
+    """The first ``n_units`` rows of ``W`` ``(M, d)`` as ``shape`` images in a grid, each on its own symmetric scale; returns the Figure."""
+    W = np.asarray(to_numpy(W), dtype=np.float64)
+    n_units, ncols = check_count("n_units", n_units), check_count("ncols", ncols)
+    if W.ndim != 2 or W.shape[1] != shape[0] * shape[1] or n_units > W.shape[0]:
+        raise ValueError(f"W must have shape (M >= {n_units}, {shape[0] * shape[1]}); got {W.shape}")
+    nrows = -(-n_units // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, 1.45 * nrows + 0.5), squeeze=False)
+    for j, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if j < n_units:
+            scale = np.abs(W[j]).max()
+            ax.imshow(W[j].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale)
+            ax.set_title(f"unit {j + 1}", fontsize=12)
+    if title is not None:
+        fig.suptitle(title, fontsize=12)
+    return fig
