@@ -128,13 +128,24 @@ def hub():
                   (folder / "state" / "admin_password").read_text().strip(), log)
     finally:
         os.killpg(make.pid, signal.SIGTERM)  # JupyterHub stops every user's server and its proxy as it exits
-        try:
-            make.wait(60)
-        except subprocess.TimeoutExpired:
+        make.wait(60)
+        if not _group_ended(make.pid, seconds=60):  # make ends first; the hub, its proxy and servers may linger
             os.killpg(make.pid, signal.SIGKILL)
         for name in STUDENTS:
             remove_account(name)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _group_ended(group: int, seconds: float) -> bool:
+    """Whether every process of a process group has exited within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def _account_exists(name: str) -> bool:
