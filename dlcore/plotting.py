@@ -31,17 +31,27 @@ CLASS_COLOURS = (
 )
 _PATH_COLOURS = CLASS_COLOURS[1:]  # blue is hard to see on the viridis error surface
 
+# The book's text column is about 680 px wide at 1280 px; figures are drawn at 100 dpi (the notebook's
+# inline backend), so a figure COLUMN_WIDTH inches wide is shown at its natural size, never shrunk.
+COLUMN_WIDTH = 6.8
+DPI = 100
+# Smallest text in a figure, in points: 12 pt at 100 dpi is 16.7 px, whose x-height (DejaVu Sans) is
+# that of the book's body text (tests/test_browser.py measures both).
+MIN_FONT_SIZE = 12
+
 _COURSE_STYLE = {
-    "figure.figsize": (6.0, 4.0),
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
+    "figure.figsize": (COLUMN_WIDTH, 4.2),
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
     "savefig.bbox": "tight",
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 9,
+    "font.size": MIN_FONT_SIZE,
+    "axes.titlesize": MIN_FONT_SIZE + 1,
+    "figure.titlesize": MIN_FONT_SIZE + 1,
+    "axes.labelsize": MIN_FONT_SIZE,
+    "xtick.labelsize": MIN_FONT_SIZE,
+    "ytick.labelsize": MIN_FONT_SIZE,
+    "legend.fontsize": MIN_FONT_SIZE,
+    "legend.title_fontsize": MIN_FONT_SIZE,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
@@ -54,8 +64,19 @@ _COURSE_STYLE = {
 
 
 def use_course_style() -> None:
-    """Set the course's matplotlib rcParams (book-page figure size, fonts, grid, colour-blind-safe cycle)."""
+    """Set the course's matplotlib rcParams (figures as wide as the book's column, fonts, grid, palette)."""
     plt.rcParams.update(_COURSE_STYLE)
+
+
+def column_figure(nrows: int = 1, ncols: int = 1, row_height: float = 3.4, **subplots_kwargs):
+    """A figure as wide as the book's column with an ``nrows`` x ``ncols`` grid of Axes; returns (fig, axes).
+
+    Panels that would be too narrow for their labels go on more rows, not into a wider figure.
+    """
+    check_count("nrows", nrows)
+    check_count("ncols", ncols)
+    subplots_kwargs.setdefault("layout", "constrained")
+    return plt.subplots(nrows, ncols, figsize=(COLUMN_WIDTH, row_height * nrows), **subplots_kwargs)
 
 
 def _class_colour(k: int) -> str:
@@ -294,7 +315,7 @@ def plot_learning_curves(history: Mapping, ax=None):
     best_epoch = history.get("best_epoch")
     if best_epoch is not None and not 0 <= best_epoch < n_epochs:
         raise ValueError(f"best_epoch must be a 0-based epoch index in [0, {n_epochs}), got {best_epoch!r}")
-    axes = plt.subplots(1, 2, figsize=(10.0, 4.0))[1] if ax is None else np.asarray(ax, dtype=object).ravel()
+    axes = column_figure(1, 2)[1] if ax is None else np.asarray(ax, dtype=object).ravel()
     if len(axes) != 2:
         raise ValueError(f"ax must be None or a pair of Axes (loss, accuracy), got {len(axes)} Axes")
 
@@ -319,7 +340,7 @@ def plot_learning_curves(history: Mapping, ax=None):
 
 
 # ---------------------------------------------------------------- diagrams of units and networks
-_DIAGRAM_FONT = 13  # points: at the figure's 100 dpi no smaller than the book's body text
+_DIAGRAM_FONT = MIN_FONT_SIZE + 1
 _NODE_STYLE = {"facecolor": "white", "edgecolor": "black", "linewidth": 1.4, "zorder": 3}
 _EDGE_COLOUR = "#888888"
 _LABEL_BOX = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
