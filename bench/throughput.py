@@ -521,6 +521,22 @@ def evaluate_targets(rows: list) -> list:
 # --- report ---------------------------------------------------------------------------------
 
 
+def throughput_tables(rows: list) -> list[str]:
+    """One narrow table per network and batch size (a row per contender), as markdown lines."""
+    lines = []
+    for config, arch, batch in dict.fromkeys((r.config, r.arch, r.batch) for r in rows):
+        lines += [f"**{config} {arch}, batch {batch}**", "",
+                  "| contender | samples/s | x torch autograd | % of GEMM-only floor |",
+                  "| --- | ---: | ---: | ---: |"]
+        for r in rows:
+            if (r.config, r.arch, r.batch) == (config, arch, batch):
+                x_torch = "" if r.x_torch is None else f"{r.x_torch:.2f}"
+                pct = "" if r.pct_floor is None else f"{r.pct_floor:.0f}%"
+                lines.append(f"| {r.contender} | {r.samples_per_s:,.0f} | {x_torch} | {pct} |")
+        lines.append("")
+    return lines[:-1]
+
+
 def markdown_report(facts: dict, gemm: dict, rows: list, targets: list, notes: list) -> str:
     """Machine facts, the throughput table and the targets' verdicts, as markdown."""
     lines = ["Machine: " + "; ".join(f"{key} {value}" for key, value in facts.items()) + ".", "",
@@ -528,13 +544,7 @@ def markdown_report(facts: dict, gemm: dict, rows: list, targets: list, notes: l
              + ", ".join(f"{name} {value:.0f} GFLOP/s" for name, value in gemm.items()) + ".", ""]
     for note in notes:
         lines += [note, ""]
-    lines += ["| config | batch | contender | samples/s | x torch autograd | % of GEMM-only floor |",
-              "| --- | ---: | --- | ---: | ---: | ---: |"]
-    for r in rows:
-        x_torch = "" if r.x_torch is None else f"{r.x_torch:.2f}"
-        pct = "" if r.pct_floor is None else f"{r.pct_floor:.0f}%"
-        lines.append(f"| {r.config} {r.arch} | {r.batch} | {r.contender} | {r.samples_per_s:,.0f} "
-                     f"| {x_torch} | {pct} |")
+    lines += throughput_tables(rows)
     noisy = [r for r in rows if min(r.repeats) < NOISY * max(r.repeats)]
     if noisy:
         lines += ["", f"Noisy (slowest repeat under {NOISY:.0%} of the fastest: the timing was disturbed): "

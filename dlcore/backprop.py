@@ -24,10 +24,11 @@ def n_layers(W) -> int:
 
 
 def forward(X, W, b, g, g_out):
-    """Forward pass ``a^l = z^(l-1) W^l.T + b^l``, ``z^l = g(a^l)`` (``g_out`` at ``l = L``), ``z^0 = X``.
+    """Forward pass ``a^l = z^(l-1) W^l.T + b^l``, ``z^l = g(a^l)``.
 
-    ``X`` ``(N, M_0)``; ``W[l]`` ``(M_l, M_(l-1))``; ``b[l]`` ``(M_l,)``. Returns ``(a, z)`` with
-    ``a[l]``, ``z[l]`` of shape ``(N, M_l)``; ``a[0] = None`` and ``z[0] = X``.
+    ``z^0 = X``, and ``g_out`` replaces ``g`` at ``l = L``. Shapes: ``X``
+    ``(N, M_0)``, ``W[l]`` ``(M_l, M_(l-1))``, ``b[l]`` ``(M_l,)``. Returns
+    ``(a, z)``, ``a[l]`` and ``z[l]`` of shape ``(N, M_l)``; ``a[0] = None``.
     """
     L = n_layers(W)
     a, z = [None] * (L + 1), [X] + [None] * L
@@ -38,11 +39,13 @@ def forward(X, W, b, g, g_out):
 
 
 def backprop_deltas(delta_L, a, z, W, g_prime):
-    """The recursion ``delta^(l-1) = g'(a^(l-1)) * (delta^l W^l)`` from ``delta^L`` down to ``delta^1``.
+    """The recursion ``delta^(l-1) = g'(a^(l-1)) * (delta^l W^l)``, l = L..2.
 
-    ``delta_L`` ``(N, M_L)``; ``a``, ``z``, ``W`` as :func:`forward` uses them; ``g_prime(a, z)`` is
-    ``g'(a)``, given ``z = g(a)`` too so that tanh and sigmoid need not evaluate ``g`` again
-    (``tanh'(a) = 1 - z^2``). Returns ``delta`` with ``delta[l]`` of shape ``(N, M_l)``; ``delta[0] = None``.
+    ``delta_L`` ``(N, M_L)``; ``a``, ``z``, ``W`` as :func:`forward` uses
+    them; ``g_prime(a, z)`` is ``g'(a)``, given ``z = g(a)`` too so that tanh
+    and sigmoid need not evaluate ``g`` again (``tanh'(a) = 1 - z^2``).
+    Returns ``delta`` with ``delta[l]`` of shape ``(N, M_l)``;
+    ``delta[0] = None``.
     """
     L = n_layers(W)
     delta = [None] * (L + 1)
@@ -53,9 +56,10 @@ def backprop_deltas(delta_L, a, z, W, g_prime):
 
 
 def weight_gradients(delta, z):
-    """``dE/dW^l = delta^l.T z^(l-1)`` ``(M_l, M_(l-1))`` and ``dE/db^l = sum_n delta^l_n`` ``(M_l,)``.
+    """``dE/dW^l = delta^l.T z^(l-1)`` and ``dE/db^l = sum_n delta^l_n``.
 
-    Returns ``(dW, db)``, lists indexed like ``W`` and ``b`` (``dW[0] = db[0] = None``).
+    Shapes ``(M_l, M_(l-1))`` and ``(M_l,)``. Returns ``(dW, db)``, lists
+    indexed like ``W`` and ``b`` (``dW[0] = db[0] = None``).
     """
     xp = get_namespace(z[0])
     L = len(delta) - 1

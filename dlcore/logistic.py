@@ -64,25 +64,31 @@ class LogisticRegression:
         Phi, T = self._as_data(X, t)
         return self._gradient(Phi, T, self._require_weights())
 
-    def fit(self, X, t, eta=0.1, epochs=1000, batch_size=None, tol=1e-10, progress=False):
-        """Gradient descent ``w <- w - (eta / B) sum_(n in batch) (y_n - t_n) phi_n``.
+    def fit(self, X, t, eta=0.1, epochs=1000, batch_size=None, tol=1e-10,
+            progress=False):
+        """Gradient descent ``w <- w - (eta/B) sum_n (y_n - t_n) phi_n``.
 
-        ``batch_size=None`` is batch GD on all N samples (B = N), which stops early once the mean
-        gradient's largest entry falls below ``tol``; an integer is SGD on seeded shuffled minibatches.
-        Returns the history of the mean error ``E / N`` per epoch.
+        The sum runs over a batch of B samples. ``batch_size=None`` is batch
+        GD on all N samples (B = N), which stops early once the mean
+        gradient's largest entry falls below ``tol``; an integer is SGD on
+        seeded shuffled minibatches. Returns the history of the mean error
+        ``E / N`` per epoch.
         """
         X = check_X(X)
         self._n_features = X.shape[1]
         Phi, T = self._as_data(X, t)
         check_positive("eta (the learning rate)", eta)
         if batch_size is not None:
-            batch_size = check_count("batch_size (None for batch GD)", batch_size)
+            batch_size = check_count("batch_size (None for batch GD)",
+                                     batch_size)
         epochs = check_count("epochs", epochs)
         xp, N = self.backend.xp, Phi.shape[0]
-        shape = (Phi.shape[1],) if self.n_classes == 2 else (self.n_classes, Phi.shape[1])
+        M = Phi.shape[1]
+        shape = (M,) if self.n_classes == 2 else (self.n_classes, M)
         self.weights = self.backend.asarray(np.zeros(shape))
         history = {"loss": [], "converged": False}
-        for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False):
+        for _ in tqdm(range(epochs), desc="training", unit="epoch",
+                      disable=not progress, leave=False):
             if batch_size is None:
                 gradient = self._gradient(Phi, T, self.weights) / N
                 self.weights -= eta * gradient
@@ -90,7 +96,8 @@ class LogisticRegression:
                     history["converged"] = True
             else:
                 self._sgd_epoch(Phi, T, eta, batch_size)
-            history["loss"].append(float(self._error(Phi, T, self.weights)) / N)
+            E = float(self._error(Phi, T, self.weights))
+            history["loss"].append(E / N)
             if history["converged"]:
                 break
         return history

@@ -1,8 +1,11 @@
 """The built book in a real browser (headless Chromium), cut off from every network but localhost.
 
 Every page: each equation typeset by MathJax (no raw TeX left), every image loaded, no console
-errors. No raw TeX in the visible text of a chapter page either. Navigation and search work. One
-screenshot per chapter is kept in ``_build/screenshots``.
+errors. No raw TeX in the visible text of a chapter page either. Navigation and search work, and a
+search result's snippet is clean text. Laid out for reading: at 1280 px code, printed output and
+display equations fit the text column, figures are shown at a size whose smallest text is no smaller
+than the body text, check cells are collapsed; at 400 px no page scrolls sideways. Screenshots of
+every chapter at 1280 px and at 400 px are kept in ``_build/screenshots``.
 """
 
 import functools
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from notebook_equations import CHAPTERS
+from notebook_equations import CHAPTERS, read
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +163,132 @@ def test_search_finds_the_chapter(site, browser, query, expected_page):
         lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li, ul.search li"))
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#search-results li a, ul.search li a")]
     assert any(expected_page in link for link in links), f"searching {query!r} found {links[:5]}"
+
+
+# --- laid out for reading -----------------------------------------------------------------------
+WIDE, PHONE = (1280, 1600), (400, 900)
+
+OVERFLOWING_BLOCKS = """
+const wide = el => el.scrollWidth > el.clientWidth + 1;
+const pres = [...document.querySelectorAll('article.bd-article pre')].filter(p => p.offsetParent !== null);
+const equations = [...document.querySelectorAll('article.bd-article mjx-container[display="true"]')];
+return {
+  code: pres.filter(wide).map(p => p.textContent.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 90)),
+  equations: equations.filter(e => wide(e) || e.firstElementChild.getBoundingClientRect().width
+                                    > e.getBoundingClientRect().width + 1)
+                      .map(e => (e.closest('.math') || e).id || e.textContent.slice(0, 60)),
+};
+"""
+FIGURES = """
+const ex = document.createElement('span');
+ex.style.cssText = 'display: inline-block; width: 1ex; height: 1px';
+const p = document.querySelector('article.bd-article p');
+p.appendChild(ex);
+const bodyEx = ex.getBoundingClientRect().width;
+ex.remove();
+return [bodyEx, [...document.querySelectorAll('article.bd-article .cell_output img')]
+  .map(img => [img.src.split('/').pop(), img.naturalWidth, img.getBoundingClientRect().width])];
+"""
+COLLAPSED_CHECKS = """
+return [...document.querySelectorAll('article.bd-article details.hide')].map(d => [
+  d.open, d.querySelector('summary').innerText.trim(), d.querySelector('pre').checkVisibility()]);
+"""
+SIDEWAYS = "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];"
+
+
+@pytest.fixture
+def phone(browser):
+    """The browser at a phone's width for one test, then back at 1280 px."""
+    browser.set_window_size(*PHONE)
+    yield browser
+    browser.set_window_size(*WIDE)
+
+
+def open_chapter(browser, site, chapter):
+    open_page(browser, f"{site}/chapters/{chapter.stem}.html")
+    assert browser.execute_async_script(MATH_TYPESET) == "ok"
+
+
+def test_code_output_and_equations_fit_the_column_at_1280px(site, browser):
+    problems = {}
+    for chapter in CHAPTERS:
+        open_chapter(browser, site, chapter)
+        found = browser.execute_script(OVERFLOWING_BLOCKS)
+        if found["code"] or found["equations"]:
+            problems[chapter.stem] = found
+    assert not problems, f"blocks that scroll sideways or are clipped at 1280 px: {problems}"
+
+
+def figure_x_height() -> float:
+    """x-height of matplotlib's default font (DejaVu Sans), as a fraction of its size."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    return TextPath((0, 0), "x", size=1, prop=FontProperties(family="DejaVu Sans")).get_extents().height
+
+
+def test_figure_text_is_no_smaller_than_the_body_text(site, browser):
+    """The smallest text a figure may hold (dlcore.plotting's style) keeps the body text's x-height as shown."""
+    from dlcore.plotting import DPI, MIN_FONT_SIZE
+
+    smallest_text_px = MIN_FONT_SIZE * DPI / 72  # at the figure's natural size
+    problems, n_figures = {}, 0
+    for chapter in CHAPTERS:
+        open_chapter(browser, site, chapter)
+        body_ex, figures = browser.execute_script(FIGURES)
+        n_figures += len(figures)
+        shrunk = [f"{name[:12]}: {natural} px shown at {shown:.0f} px" for name, natural, shown in figures
+                  if smallest_text_px * shown / natural * figure_x_height() < body_ex - 0.05]
+        if shrunk:
+            problems[chapter.stem] = shrunk
+    assert n_figures >= 40, f"only {n_figures} figures found in the chapters"
+    assert not problems, f"figures shown so small that their text is below the body text's x-height: {problems}"
+
+
+def test_check_cells_are_collapsed_behind_a_toggle(site, browser):
+    for chapter in CHAPTERS:
+        hidden = sum("hide-input" in cell.metadata.get("tags", []) for cell in read(chapter).cells)
+        open_chapter(browser, site, chapter)
+        toggles = browser.execute_script(COLLAPSED_CHECKS)
+        assert len(toggles) == hidden, f"{chapter.stem}: {hidden} check cells, {len(toggles)} toggles"
+        assert all(not is_open and summary == "show the check" and not shown for is_open, summary, shown in toggles), \
+            f"{chapter.stem}: a check cell is shown open: {toggles}"
+    browser.find_element(By.CSS_SELECTOR, "article.bd-article details.hide summary").click()
+    assert browser.execute_script(COLLAPSED_CHECKS)[0][1:] == ["hide the check", True], "the toggle does not open"
+
+
+def test_no_page_scrolls_sideways_at_400px(site, phone, built_book):
+    problems = {}
+    for page in pages(built_book):
+        open_page(phone, f"{site}/{page}")
+        if phone.find_elements(By.CSS_SELECTOR, ".math"):
+            phone.execute_async_script(MATH_TYPESET)
+        scroll_width, client_width = phone.execute_script(SIDEWAYS)
+        if scroll_width > client_width:
+            problems[page] = f"{scroll_width} px wide in a {client_width} px window"
+    assert not problems, f"pages that scroll sideways at {PHONE[0]} px: {problems}"
+
+
+def test_one_phone_screenshot_per_chapter(site, phone):
+    folder = SCREENSHOTS / "phone"
+    folder.mkdir(parents=True, exist_ok=True)
+    for chapter in CHAPTERS:
+        open_chapter(phone, site, chapter)
+        path = folder / f"{chapter.stem}.png"
+        assert phone.save_screenshot(str(path)) and path.stat().st_size > 10_000, f"could not save {path}"
+
+
+SNIPPETS = "return [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, (li.querySelector('p.context') || {}).textContent || ''])"
+
+
+@pytest.mark.parametrize("query", ["backpropagation", "perceptron", "softmax"])
+def test_search_snippets_are_clean_text(site, browser, query):
+    open_page(browser, f"{site}/search.html?q={query}")
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results p.context"))
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results p.search-summary"))
+    snippets = browser.execute_script(SNIPPETS)
+    chapter_snippets = [(href, text) for href, text in snippets if "/chapters/" in href and text]
+    assert chapter_snippets, f"no chapter result with a snippet for {query!r}: {snippets[:3]}"
+    dirty = [(href.rsplit("/", 1)[-1], text[:120]) for href, text in snippets
+             if re.search(r"\.pdf|\.ipynb|\bContents\b|\\\(|\$\$|\\frac|>>>", text)]
+    assert not dirty, f"search snippets with buttons, the table of contents, code or raw TeX: {dirty[:3]}"

@@ -50,3 +50,13 @@ def test_count_of_labelled_equations(capsys):
     with capsys.disabled():
         print(f"\nlabelled equations: {sum(counts.values())} ({', '.join(f'{k}: {v}' for k, v in counts.items())})")
     assert sum(counts.values()) > 0
+
+
+CODE_WIDTH = 78  # characters of the book's code font that fit its text column at 1280 px (tests/test_browser.py)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_code_fits_the_books_column(path):
+    wide = [(i, line) for i, cell in enumerate(read(path).cells) if cell.cell_type == "code"
+            for line in cell.source.splitlines() if len(line) > CODE_WIDTH]
+    assert not wide, f"{path.name}: {len(wide)} code lines longer than {CODE_WIDTH} characters, e.g. {wide[:3]}"

@@ -1,5 +1,8 @@
 """Tests for dlcore.plotting (Agg backend, figures closed after each test)."""
 
+import re
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,7 +11,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from matplotlib.font_manager import FontProperties  # noqa: E402
+
 from dlcore import plotting  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +48,40 @@ def test_use_course_style_is_idempotent_and_sets_book_figure_size():
     first = dict(plt.rcParams)
     plotting.use_course_style()
     assert dict(plt.rcParams) == first, "a second call changed rcParams"
-    assert tuple(plt.rcParams["figure.figsize"]) == (6.0, 4.0)
+    assert plt.rcParams["figure.figsize"][0] == plotting.COLUMN_WIDTH
     assert plt.rcParams["axes.grid"] is True
+
+
+def test_course_style_never_sets_text_below_the_minimum_size():
+    plotting.use_course_style()
+    sizes = {key: FontProperties(size=plt.rcParams[key]).get_size_in_points()
+             for key in plt.rcParams if key.endswith(("fontsize", "labelsize", "titlesize")) or key == "font.size"}
+    small = {key: size for key, size in sizes.items() if size < plotting.MIN_FONT_SIZE}
+    assert not small, f"text smaller than MIN_FONT_SIZE = {plotting.MIN_FONT_SIZE} pt: {small}"
+    assert plt.rcParams["figure.dpi"] == plotting.DPI
+
+
+def test_column_figure_is_as_wide_as_the_column_and_grows_by_rows():
+    fig, axes = plotting.column_figure(2, 2, row_height=3.0)
+    assert axes.shape == (2, 2)
+    assert tuple(fig.get_size_inches()) == (plotting.COLUMN_WIDTH, 6.0)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="ncols must be an integer >= 1"):
+        plotting.column_figure(1, 0)
+
+
+# A font size given in code, as a number or a name matplotlib maps below the default size.
+FONT_SIZE_IN_CODE = re.compile(r"""(?:fontsize|labelsize\s*=|["']size["']\s*:)\s*=?\s*"""
+                               r"""(?:(\d+(?:\.\d+)?)|["'](xx-small|x-small|small|smaller)["'])""")
+FIGURE_CODE = [*sorted((ROOT / "chapters").glob("*.ipynb")), *sorted((ROOT / "dlcore").rglob("*.py"))]
+
+
+@pytest.mark.parametrize("path", FIGURE_CODE, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_figure_text_is_set_below_the_minimum_size(path):
+    text = path.read_text()
+    small = [m.group(0) for m in FONT_SIZE_IN_CODE.finditer(text)
+             if m.group(2) or float(m.group(1)) < plotting.MIN_FONT_SIZE]
+    assert not small, f"{path.name} sets figure text below {plotting.MIN_FONT_SIZE} pt: {small}"
 
 
 # --- decision regions ------------------------------------------------------------------------

@@ -48,15 +48,20 @@ def error_grid(E: Callable[[np.ndarray], float], w1_values, w2_values) -> np.nda
 def gradient_descent_path(
     grad: Callable[[np.ndarray], np.ndarray], w0, eta: float, n_steps: int
 ) -> np.ndarray:
-    """Iterates of gradient descent, w^(tau) = w^(tau-1) - eta * grad E(w^(tau-1)), starting at w^(0) = w0 (D,).
+    """Iterates of gradient descent from w^(0) = w0 (D,):
+    w^(tau) = w^(tau-1) - eta * grad E(w^(tau-1)).
 
-    Returns an array (n_steps + 1, D) whose row tau is w^(tau). If an iterate becomes
-    non-finite (divergence, e.g. eta > 2 / lambda_max on a quadratic), the path
-    stops before it and only the finite rows are returned.
+    Returns an array (n_steps + 1, D) whose row tau is w^(tau). If an
+    iterate becomes non-finite (divergence, e.g. eta > 2 / lambda_max on a
+    quadratic), the path stops before it and only the finite rows are
+    returned.
     """
     w = np.asarray(w0, dtype=np.float64)
     if w.ndim != 1 or not np.all(np.isfinite(w)):
-        raise ValueError(f"w0 must be a finite 1-D array, got shape {w.shape} with values {w!r}")
+        raise ValueError(
+            f"w0 must be a finite 1-D array, got shape {w.shape}"
+            f" with values {w!r}"
+        )
     check_positive("eta", eta)
     n_steps = check_count("n_steps", n_steps, 0)
 
@@ -65,7 +70,10 @@ def gradient_descent_path(
         for _ in range(n_steps):
             g = np.asarray(grad(w), dtype=np.float64)
             if g.shape != w.shape:
-                raise ValueError(f"grad(w) must have the shape of w, {w.shape}, got {g.shape}")
+                raise ValueError(
+                    f"grad(w) must have the shape of w, {w.shape},"
+                    f" got {g.shape}"
+                )
             w = w - eta * g
             if not np.all(np.isfinite(w)):
                 break

@@ -44,10 +44,17 @@ def sum_of_squares_gradient(W, Phi, T) -> np.ndarray:
 
 
 def fit_least_squares(Phi, T) -> np.ndarray:
-    """``W~ = (Phi^T Phi)^(-1) Phi^T T`` ``(M, K)`` from Phi ``(N, M)`` and T ``(N, K)``, by ``lstsq`` (no inverse)."""
-    Phi, T = np.asarray(Phi, dtype=np.float64), np.asarray(T, dtype=np.float64)
+    """``W~ = (Phi^T Phi)^(-1) Phi^T T``, shape ``(M, K)``.
+
+    From Phi ``(N, M)`` and T ``(N, K)``, by ``lstsq`` (no inverse).
+    """
+    Phi = np.asarray(Phi, dtype=np.float64)
+    T = np.asarray(T, dtype=np.float64)
     if Phi.ndim != 2 or T.ndim != 2 or len(Phi) != len(T):
-        raise ValueError(f"need Phi (N, M) and T (N, K) with the same N; got shapes {Phi.shape} and {T.shape}")
+        raise ValueError(
+            "need Phi (N, M) and T (N, K) with the same N; got shapes"
+            f" {Phi.shape} and {T.shape}"
+        )
     return np.linalg.lstsq(Phi, T, rcond=None)[0]
 
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import itertools
 
-import matplotlib.pyplot as plt
 import numpy as np
 from scipy.optimize import minimize
 
 from ..checks import check_count, check_signed_targets, check_X
-from ..plotting import CLASS_COLOURS, plot_boundary, scatter_classes
+from ..plotting import CLASS_COLOURS, column_figure, plot_boundary, scatter_classes
 from ..separability import feasible_weights
 
 
@@ -154,8 +153,13 @@ def plot_boundary_panel(weight_history, X, t, epochs, mistakes_per_epoch=None, a
     epochs = [int(e) for e in epochs]
     if not epochs or min(epochs) < 1 or max(epochs) > len(weight_history):
         raise ValueError(f"epochs must lie in [1, {len(weight_history)}] (1-based); got {epochs}")
-    if axes is None:
-        axes = plt.subplots(1, len(epochs), figsize=(3.0 * len(epochs), 3.2), sharex=True, sharey=True)[1]
+    if axes is None:  # at most two panels per row, as wide as the book's column
+        ncols = min(2, len(epochs))
+        grid = column_figure(-(-len(epochs) // ncols), ncols, row_height=2.9)[1]
+        grid = np.atleast_1d(np.asarray(grid, dtype=object)).ravel()
+        for spare in grid[len(epochs):]:
+            spare.axis("off")
+        axes = grid[:len(epochs)]
     axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
     if len(axes) != len(epochs):
         raise ValueError(f"need one Axes per epoch: {len(epochs)} epochs but {len(axes)} Axes")
@@ -168,7 +172,7 @@ def plot_boundary_panel(weight_history, X, t, epochs, mistakes_per_epoch=None, a
         title = f"after epoch {epoch}"
         if mistakes_per_epoch is not None:
             title += f"\n{mistakes_per_epoch[epoch - 1]} mistakes in it"
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return axes
 
 
