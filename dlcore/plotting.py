@@ -316,7 +316,7 @@ def plot_learning_curves(history: Mapping, ax=None):
     best_epoch = history.get("best_epoch")
     if best_epoch is not None and not 0 <= best_epoch < n_epochs:
         raise ValueError(f"best_epoch must be a 0-based epoch index in [0, {n_epochs}), got {best_epoch!r}")
-    axes = column_figure(1, 2)[1] if ax is None else np.asarray(ax, dtype=object).ravel()
+    axes = column_figure(2, 1, row_height=3.0, sharex=True)[1] if ax is None else np.asarray(ax, dtype=object).ravel()
     if len(axes) != 2:
         raise ValueError(f"ax must be None or a pair of Axes (loss, accuracy), got {len(axes)} Axes")
 

@@ -150,7 +150,8 @@ def test_plot_labels_write_the_layer_as_a_plain_superscript():
     axes = plot_hidden_units(_xor_network(), X, t, resolution=20)
     ax = plot_hidden_space(_xor_network(), X, t)
     texts = [a.get_title() for a in axes] + [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
-    texts += [text.get_text() for a in (axes[0], ax) for text in a.get_legend().get_texts()]
+    legends = (axes[0].figure.legends[0], ax.get_legend())  # hidden units: a figure legend, below
+    texts += [text.get_text() for legend in legends for text in legend.get_texts()]
     assert axes[0].get_title() == "hidden unit 1: $z_{1}^{1}(\\mathbf{x})$", axes[0].get_title()
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("$z_1^1$", "$z_2^1$")
     assert not [text for text in texts if "^{(" in text or "^{{(" in text], f"parenthesised layer superscripts in {texts}"

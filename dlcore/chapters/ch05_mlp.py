@@ -15,7 +15,7 @@ import numpy as np
 
 from ..backend import to_numpy
 from ..checks import check_count
-from ..plotting import plot_boundary, scatter_classes
+from ..plotting import COLUMN_WIDTH, column_figure, plot_boundary, scatter_classes
 
 
 def _points(name, X, n_features):
@@ -48,13 +48,18 @@ def hidden_unit_grid(model, X, resolution: int = 100, padding: float = 0.5):
 def plot_hidden_units(model, X, t=None, axes=None, resolution: int = 100, padding: float = 0.5):
     """One panel per hidden unit j: ``z_j^1(x)`` as an image over the plane around ``X`` ``(N, 2)``, its line ``a_j^1 = 0``.
 
-    ``t`` (N,) draws the points by class; ``axes`` is None (a new row of panels) or M_1 Axes.
-    Returns the array of Axes.
+    ``t`` (N,) draws the points by class; ``axes`` is None (a new column-wide figure, two panels per
+    row) or M_1 Axes. The legend (the line ``a_j^1 = 0`` and the classes) goes below the panels, in the
+    figure, so that it covers no data. Returns the array of Axes.
     """
     x1, x2, A, Z = hidden_unit_grid(model, X, resolution, padding)
     M = len(Z)
     if axes is None:
-        axes = plt.subplots(1, M, figsize=(min(3.2 * M, 12.0), 3.4), squeeze=False, layout="constrained")[1][0]
+        nrows, ncols = -(-M // 2), min(M, 2)
+        fig, grid = column_figure(nrows, ncols, row_height=3.0, squeeze=False)
+        for ax in grid.ravel()[M:]:
+            ax.remove()
+        axes = grid.ravel()[:M]
     axes = np.asarray(axes, dtype=object).ravel()
     if len(axes) != M:
         raise ValueError(f"axes must hold one Axes per hidden unit ({M}); got {len(axes)}")
@@ -69,8 +74,10 @@ def plot_hidden_units(model, X, t=None, axes=None, resolution: int = 100, paddin
             scatter_classes(_points("X", X, 2), t, ax=ax, linewidths=0.6, s=30, zorder=3)
         ax.set(title=f"hidden unit {j + 1}: $z_{{{j + 1}}}^{{1}}(\\mathbf{{x}})$", xlabel="$x_1$", ylabel="$x_2$")
         ax.grid(False)
-    axes[0].legend(loc="best")
-    axes[-1].figure.colorbar(image, ax=list(axes), label="$z_j^1(\\mathbf{x})$", shrink=0.9)
+    figure = axes[-1].figure
+    figure.colorbar(image, ax=list(axes), label="$z_j^1(\\mathbf{x})$", shrink=0.9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncol=len(labels))
     return axes
 
 
@@ -109,16 +116,22 @@ def separation_margin(Z, t, w, b) -> float:
 
 
 def plot_hidden_space(model, X, t, ax=None, title=None):
-    """The points ``X`` ``(N, d)`` mapped to ``z^1`` (M_1 = 2 hidden units), by class, with the output's line ``w . z + b = 0``."""
+    """The points ``X`` ``(N, d)`` mapped to ``z^1`` (M_1 = 2 hidden units), by class, with the output's line ``w . z + b = 0``.
+
+    ``ax`` None draws a new column-wide figure; the legend goes to the right of the panel.
+    """
     _, Z = first_layer(model, X)
     if Z.shape[1] != 2:
         raise ValueError(f"hidden space can be drawn only for 2 hidden units; the model has {Z.shape[1]}")
     w, b = output_line(model)
-    ax = plt.subplots()[1] if ax is None else ax
+    if ax is None:
+        ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.0), layout="constrained")[1]
     scatter_classes(Z, t, ax=ax, linewidths=0.6, s=30, zorder=3)
     low, high = Z.min(axis=0) - 0.3, Z.max(axis=0) + 0.3
     ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="$z_1^1$", ylabel="$z_2^1$",
            title=title or "inputs mapped to hidden space $z^1$")
     plot_boundary(np.r_[b, w], ax=ax, color="black", linestyle="--", label="output: $w^2 \\cdot z + b^2 = 0$")
-    ax.legend(loc="best")
+    # outside, right of the panel: inside, it could cover one of the few points (constrained layout
+    # makes room for it)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return ax

@@ -21,6 +21,7 @@ from ..checks import check_count, check_sizes
 from ..counting import METHODS, n_parameters
 from ..gradcheck import numerical_gradient, relative_error
 from ..mlp import MLP
+from ..plotting import COLUMN_WIDTH, column_figure
 from ..timing import best_time
 
 GATES = ("add", "mul", "max")
@@ -83,14 +84,17 @@ def plot_gradient_costs(timings: dict, counts: dict | None = None, axes=None):
     """Log-log cost against ``W``: counted multiply-adds (``counts`` with keys of :data:`METHODS`) and measured seconds.
 
     ``timings`` is the dict of :func:`time_gradients`; ``counts`` (optional) maps 'backprop' and
-    'finite_differences' to arrays like ``timings['n_weights']``. Returns the list of Axes drawn on.
+    'finite_differences' to arrays like ``timings['n_weights']``. ``axes`` None stacks the panels in a
+    new column-wide figure. Returns the list of Axes drawn on.
     """
     W = np.asarray(timings["n_weights"], dtype=np.float64)
     panels = [("counted multiply-adds", counts)] if counts is not None else []
     panels.append(("measured time (s)", {"backprop": timings["backprop_s"],
                                          "finite_differences": timings["finite_differences_s"]}))
-    if axes is None:
-        axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.0), squeeze=False)[1][0]
+    stacked = axes is None
+    if stacked:
+        # one panel per row, as wide as the book's column
+        axes = column_figure(len(panels), 1, row_height=3.2, squeeze=False, sharex=True)[1][:, 0]
     axes = list(np.ravel(np.asarray(axes, dtype=object)))
     if len(axes) != len(panels):
         raise ValueError(f"need {len(panels)} Axes (one per panel), got {len(axes)}")
@@ -98,7 +102,8 @@ def plot_gradient_costs(timings: dict, counts: dict | None = None, axes=None):
         for method, marker in zip(METHODS, ("o", "s")):
             values = np.asarray(series[method], dtype=np.float64)
             ax.loglog(W, values, marker=marker, label=f"{_LEGEND[method]} (slope {loglog_slope(W, values):.2f})")
-        ax.set_xlabel("number of weights and biases $W$")
+        if not stacked or ax is axes[-1]:  # stacked panels share the x axis of the bottom one
+            ax.set_xlabel("number of weights and biases $W$")
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper left")
     return axes
@@ -120,7 +125,7 @@ def plot_network_signals(z, delta, ax=None, title=None):
     if any(delta[l].shape != z[l].shape for l in range(1, len(z))):
         raise ValueError(f"delta[l] must have the size of z[l]; got z sizes {[len(v) for v in z]} and delta sizes "
                          f"{[len(d) for d in delta[1:]]} (l = 1..L)")
-    ax = plt.subplots(figsize=(8.0, 4.5))[1] if ax is None else ax
+    ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.8))[1] if ax is None else ax
     ys = [np.linspace(-(len(v) - 1) / 2, (len(v) - 1) / 2, len(v))[::-1] for v in z]
     for l in range(1, len(z)):
         for y_to in ys[l]:
@@ -130,11 +135,11 @@ def plot_network_signals(z, delta, ax=None, title=None):
     for l, (values, y) in enumerate(zip(z, ys)):
         ax.scatter(np.full(len(y), l), y, s=200, color="white", edgecolors="black", zorder=2)
         for j, (value, yj) in enumerate(zip(values, y)):
-            ax.text(l, yj + 0.15, f"$z^{l}_{j + 1} = {value:+.3f}$", ha="center", va="bottom", fontsize=10,
+            ax.text(l, yj + 0.15, f"$z^{l}_{j + 1} = {value:+.3f}$", ha="center", va="bottom",
                     bbox=box, zorder=3)
             if l > 0:
                 ax.text(l, yj - 0.15, rf"$\delta^{l}_{j + 1} = {delta[l][j]:+.3f}$", ha="center", va="top",
-                        fontsize=10, color="#D55E00", bbox=box, zorder=3)
+                        color="#D55E00", bbox=box, zorder=3)
     ax.set_xticks(range(len(z)), [f"layer {l}" + (" (input)" if l == 0 else " (output)" if l == len(z) - 1 else "")
                                   for l in range(len(z))])
     ax.set_yticks([])

@@ -102,12 +102,18 @@ def reliability_bins(confidence, correct, n_bins: int = 10) -> ReliabilityBins:
     return ReliabilityBins(np.linspace(0.0, 1.0, n_bins + 1), counts, accuracy, mean_confidence)
 
 
-def expected_calibration_error(confidence, correct, n_bins: int = 10) -> float:
-    """``ECE = sum_b (n_b / N) |acc(B_b) - conf(B_b)|`` (empty bins add nothing), from ``(N,)`` arrays."""
+def expected_calibration_error(
+    confidence, correct, n_bins: int = 10
+) -> float:
+    """``ECE = sum_b (n_b / N) |acc(B_b) - conf(B_b)|``, from ``(N,)`` arrays.
+
+    Empty bins add nothing.
+    """
     bins = reliability_bins(confidence, correct, n_bins)
     filled = bins.counts > 0
     weights = bins.counts[filled] / bins.n_samples
-    return float(np.sum(weights * np.abs(bins.accuracy[filled] - bins.confidence[filled])))
+    gaps = np.abs(bins.accuracy[filled] - bins.confidence[filled])
+    return float(np.sum(weights * gaps))
 
 
 def plot_reliability_diagram(bins: ReliabilityBins, ax=None, title=None, ece=None, show_counts=True):

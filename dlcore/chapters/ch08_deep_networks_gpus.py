@@ -20,6 +20,7 @@ from ..backprop import backprop_deltas
 from ..checks import check_count, check_labels, check_same_length, check_targets, check_X
 from ..counting import n_parameters
 from ..mlp import MLP
+from ..plotting import COLUMN_WIDTH
 
 
 def width_for_budget(d: int, K: int, n_hidden: int, budget: int) -> int:
@@ -152,19 +153,25 @@ def depth_width_experiment(architectures, X_train, t_train, X_test, t_test, seed
 
 
 def sawtooth_weights(depth: int):
-    """Weights of a ReLU net ``[1, 2, ..., 2, 1]`` with ``depth`` = D hidden layers (L = D + 1 layers of weights)
-    that computes the tent map ``h(x) = 2 relu(x) - 4 relu(x - 1/2)`` composed D times on [0, 1]: a sawtooth
-    of ``2^D`` pieces.
+    """Weights of a ReLU net ``[1, 2, ..., 2, 1]`` with ``depth`` = D hidden
+    layers (L = D + 1 layers of weights) that computes the tent map
+    ``h(x) = 2 relu(x) - 4 relu(x - 1/2)`` composed D times on [0, 1]: a
+    sawtooth of ``2^D`` pieces.
 
-    Returns the lists ``(W, b)`` indexed by layer (``W[0] = b[0] = None``) in numpy float64, to set as
-    ``model.W, model.b`` of ``MLP([1] + [2] * depth + [1], activation='relu', output='identity', loss='mse')``.
+    Returns the lists ``(W, b)`` indexed by layer (``W[0] = b[0] = None``) in
+    numpy float64, to set as ``model.W, model.b`` of
+    ``MLP([1] + [2] * depth + [1], activation='relu', output='identity',
+    loss='mse')``.
     """
     L = check_count("depth", depth) + 1  # layers of weights
-    tent = np.array([[2.0, -4.0]])  # h = 2 z_1 - 4 z_2 from z = (relu(x), relu(x - 1/2))
+    # h = 2 z_1 - 4 z_2 from z = (relu(x), relu(x - 1/2))
+    tent = np.array([[2.0, -4.0]])
     W, b = [None] * (L + 1), [None] * (L + 1)
-    W[1], b[1] = np.array([[1.0], [1.0]]), np.array([0.0, -0.5])  # a^1 = (x, x - 1/2)
+    # a^1 = (x, x - 1/2)
+    W[1], b[1] = np.array([[1.0], [1.0]]), np.array([0.0, -0.5])
     for l in range(2, L):
-        W[l], b[l] = W[1] @ tent, b[1].copy()  # a^l = (h, h - 1/2) with h = tent z^(l-1)
+        # a^l = (h, h - 1/2) with h = tent z^(l-1)
+        W[l], b[l] = W[1] @ tent, b[1].copy()
     W[L], b[L] = tent.copy(), np.zeros(1)  # y = h
     return W, b
 
@@ -192,11 +199,17 @@ def pretrain_autoencoder(X, n_hidden: int, activation="tanh", epochs=30, eta=0.0
 
 
 def copy_first_layer(source, target):
-    """Copy ``W^1`` and ``b^1`` of the MLP ``source`` into the MLP ``target`` (same shapes) and return ``target``."""
+    """Copy ``W^1`` and ``b^1`` of the MLP ``source`` into the MLP ``target``
+    (same shapes) and return ``target``."""
     if tuple(source.sizes[:2]) != tuple(target.sizes[:2]):
-        raise ValueError(f"the first layers differ: sizes {source.sizes[:2]} and {target.sizes[:2]}")
-    target.W[1] = target.backend.from_numpy(np.array(to_numpy(source.W[1]), dtype=np.float64))
-    target.b[1] = target.backend.from_numpy(np.array(to_numpy(source.b[1]), dtype=np.float64))
+        raise ValueError(
+            f"the first layers differ: sizes {source.sizes[:2]} and"
+            f" {target.sizes[:2]}"
+        )
+    W1 = np.array(to_numpy(source.W[1]), dtype=np.float64)
+    b1 = np.array(to_numpy(source.b[1]), dtype=np.float64)
+    target.W[1] = target.backend.from_numpy(W1)
+    target.b[1] = target.backend.from_numpy(b1)
     return target
 
 
@@ -221,7 +234,8 @@ def plot_unit_weights(W, n_units: int = 12, shape=(8, 8), ncols: int = 6, title=
     if W.ndim != 2 or W.shape[1] != shape[0] * shape[1] or n_units > W.shape[0]:
         raise ValueError(f"W must have shape (M >= {n_units}, {shape[0] * shape[1]}); got {W.shape}")
     nrows = -(-n_units // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, 1.45 * nrows + 0.5), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(min(1.25 * ncols, COLUMN_WIDTH), 1.45 * nrows + 0.5),
+                             squeeze=False)
     for j, ax in enumerate(axes.flat):
         ax.axis("off")
         if j < n_units:
