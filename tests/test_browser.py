@@ -5,9 +5,11 @@ errors. No raw TeX in the visible text of a chapter page either. Navigation and 
 search result's snippet is clean text. Laid out for reading: at 1280 px code, printed output and
 display equations fit the text column, figures are shown at a size whose smallest text is no smaller
 than the body text, check cells are collapsed; at 400 px no page scrolls sideways. Screenshots of
-every chapter at 1280 px and at 400 px are kept in ``_build/screenshots``.
+every chapter at 1280 px (its top, and the whole page in ``whole/``) and at 400 px (``phone/``) are
+kept in ``_build/screenshots``.
 """
 
+import base64
 import functools
 import http.server
 import os
@@ -123,14 +125,28 @@ def test_every_page_renders_math_and_images_without_console_errors(site, browser
     assert not problems, f"pages with problems: {problems}"
 
 
+def save_whole_page(browser, path: Path) -> None:
+    """A screenshot of the whole page, top to bottom, at the window's width (Chrome DevTools)."""
+    width, height = browser.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollHeight];")
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 def test_one_screenshot_per_chapter(site, browser):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """The top of each chapter as a student first sees it, and the whole chapter, at 1280 px."""
+    (SCREENSHOTS / "whole").mkdir(parents=True, exist_ok=True)
     for chapter in CHAPTERS:
         open_page(browser, f"{site}/chapters/{chapter.stem}.html")
         browser.execute_async_script(MATH_TYPESET)
         path = SCREENSHOTS / f"{chapter.stem}.png"
         assert browser.save_screenshot(str(path)), f"could not save {path}"
         assert path.stat().st_size > 10_000, f"{path} looks empty"
+        whole = SCREENSHOTS / "whole" / f"{chapter.stem}.png"
+        save_whole_page(browser, whole)
+        assert whole.stat().st_size > path.stat().st_size, f"{whole} is no larger than the page's top"
 
 
 def test_chapter_pages_show_no_raw_tex(site, browser):
