@@ -1,6 +1,6 @@
 """Grading a class at scale, as an instructor runs it (``labs/autograde.py``, the command ``make autograde`` runs).
 
-A class of 12 submissions (3 per lab: correct, partly wrong or empty, hostile) is graded once one at a
+A class of three submissions per lab (correct, partly wrong or empty, hostile) is graded once one at a
 time; that gradebook is the reference. Graded two at a time, on a Dask scheduler with two workers, or
 into a PostgreSQL gradebook, every grade must be the same; a judge host or a Dask worker killed in the
 middle, or the run itself interrupted and started again, must leave every submission graded exactly once.
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 COURSE_ID = "dnn-course"
 PARTS = ("source", "autograder", "nbgrader_config.py", "autograde.py")
 LABS = sorted(p.name for p in (ROOT / "labs" / "source").iterdir() if p.is_dir())
+N_SUBMISSIONS = 3 * len(LABS)  # the class of pick()
 ENV = dict(os.environ, PATH=os.pathsep.join([str(NBGRADER.parent), os.environ.get("PATH", "")]))
 
 
@@ -50,7 +51,7 @@ def pick(kinds: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> tuple[Path, dict]:
-    """A course with every lab released and the 12 submissions; copy it before grading."""
+    """A course with every lab released and the class's submissions; copy it before grading."""
     course = copy_course(tmp_path_factory.mktemp("class"), PARTS)
     for lab in LABS:
         nbgrader(course, "generate_assignment", lab, "--force")
@@ -143,7 +144,7 @@ def test_two_jobs_grade_exactly_as_one_does(template, reference, tmp_path):
     run = autograde(course, "--jobs", "2")
     out = finish(run)
     assert run.returncode == 0, out
-    assert "Graded 12 submissions" in out and "0 could not be graded" in out, out
+    assert f"Graded {N_SUBMISSIONS} submissions" in out and "0 could not be graded" in out, out
     assert_all_graded_once(course, template[1], reference)
     log = (course / "autograde.log").read_text()
     for (student, lab), kind in template[1].items():
@@ -173,11 +174,11 @@ def test_an_interrupted_run_is_finished_by_the_next_without_regrading(template, 
     assert run.returncode == 130, out
     assert "Interrupted" in out, out
     done = markers(course)
-    assert 3 <= len(done) < 12, f"the interrupt came too late to test anything: {len(done)} graded"
+    assert 3 <= len(done) < N_SUBMISSIONS, f"the interrupt came too late to test anything: {len(done)} graded"
     again = autograde(course, "--jobs", "2")
     out = finish(again)
     assert again.returncode == 0, out
-    assert f"Graded {12 - len(done)} submissions" in out and f"{len(done)} already graded" in out, out
+    assert f"Graded {N_SUBMISSIONS - len(done)} submissions" in out and f"{len(done)} already graded" in out, out
     assert all(markers(course)[path] == mtime for path, mtime in done.items()), "a finished submission was regraded"
     assert_all_graded_once(course, template[1], reference)
 
@@ -215,7 +216,7 @@ def test_a_dask_cluster_with_a_killed_worker_grades_everything_once(template, re
         started[1].kill()
         out = finish(run)
         assert run.returncode == 0, out
-        assert "Graded 12 submissions" in out, out
+        assert f"Graded {N_SUBMISSIONS} submissions" in out, out
         assert_all_graded_once(course, template[1], reference)
     finally:
         for process in started:
