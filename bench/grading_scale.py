@@ -1,7 +1,7 @@
 """Grading a class at scale: a synthetic class graded one at a time, two at a time, and on a local Dask cluster.
 
 A copy of ``labs/`` is made in a temporary folder, every lab is released, and ``synthetic_class.py`` writes
-a class (100 students x 4 labs by default: correct, partly wrong, empty and hostile submissions). The
+a class (100 students x every lab by default: correct, partly wrong, empty and hostile submissions). The
 class is graded three times with ``labs/autograde.py --force``: ``--jobs 1`` (one warm judge, one
 submission at a time), ``--jobs 2``, and ``--engine dask --jobs 2`` (a local cluster of two workers).
 Reported: each run's wall time, its speed-up over one at a time, the warm grading time per notebook
