@@ -294,6 +294,8 @@ def test_one_phone_screenshot_per_chapter(site, phone):
         assert phone.save_screenshot(str(path)) and path.stat().st_size > 10_000, f"could not save {path}"
 
 
+# what a snippet must not hold: the page's buttons (".ipynb .pdf") or table of contents, code, TeX
+SNIPPET_LITTER = re.compile(r"\.(?:ipynb|md) \.pdf|\bContents\b|>>>|\$\$|\\[a-zA-Z(]|\b(?:mathbf|boldsymbol|mathcal)\b")
 SNIPPETS = "return [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, (li.querySelector('p.context') || {}).textContent || ''])"
 
 
@@ -306,5 +308,5 @@ def test_search_snippets_are_clean_text(site, browser, query):
     chapter_snippets = [(href, text) for href, text in snippets if "/chapters/" in href and text]
     assert chapter_snippets, f"no chapter result with a snippet for {query!r}: {snippets[:3]}"
     dirty = [(href.rsplit("/", 1)[-1], text[:120]) for href, text in snippets
-             if re.search(r"\.pdf|\.ipynb|\bContents\b|\\\(|\$\$|\\frac|>>>", text)]
+             if SNIPPET_LITTER.search(text)]
     assert not dirty, f"search snippets with buttons, the table of contents, code or raw TeX: {dirty[:3]}"
